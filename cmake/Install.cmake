@@ -3,7 +3,7 @@
 # synack::sim (simulator, links, pcap tap).
 include(CMakePackageConfigHelpers)
 
-install(TARGETS synack synack_sim synack_warnings EXPORT synackTargets
+install(TARGETS synack synack_sim EXPORT synackTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
