@@ -47,10 +47,6 @@ inline void put32(uint8_t* p, uint32_t v) {
   p[3] = static_cast<uint8_t>(v);
 }
 
-Failure<ParseError> fail(ParseError e) {
-  return Failure<ParseError>{e};
-}
-
 }  // namespace
 
 std::string_view to_string(ParseError e) {
@@ -81,26 +77,26 @@ std::string_view to_string(ParseError e) {
   return "unknown parse error";
 }
 
-Result<Packet, ParseError> parse_packet(std::span<const uint8_t> bytes, ParseOptions opts) {
-  if (bytes.size() < kIpv4MinHeader) return fail(ParseError::kTruncated);
+std::optional<ParseError> parse_packet_into(std::span<const uint8_t> bytes, Packet& p,
+                                            ParseOptions opts) {
+  if (bytes.size() < kIpv4MinHeader) return ParseError::kTruncated;
   const uint8_t* ip = bytes.data();
-  if ((ip[0] >> 4) != 4) return fail(ParseError::kBadIpVersion);
+  if ((ip[0] >> 4) != 4) return ParseError::kBadIpVersion;
   const size_t ihl = size_t{ip[0] & 0x0fu} * 4;
-  if (ihl < kIpv4MinHeader || ihl > bytes.size()) return fail(ParseError::kBadIpHeaderLength);
+  if (ihl < kIpv4MinHeader || ihl > bytes.size()) return ParseError::kBadIpHeaderLength;
   if (opts.verify_checksums) {
     ChecksumAccumulator acc;
     acc.add(bytes.first(ihl));
-    if (acc.folded() != 0xffff) return fail(ParseError::kBadIpChecksum);
+    if (acc.folded() != 0xffff) return ParseError::kBadIpChecksum;
   }
   const size_t total = get16(ip + 2);
-  if (total < ihl || total > bytes.size()) return fail(ParseError::kBadIpTotalLength);
+  if (total < ihl || total > bytes.size()) return ParseError::kBadIpTotalLength;
   const uint16_t frag = get16(ip + 6);
   if ((frag & kIpFlagMf) != 0 || (frag & kIpFragOffsetMask) != 0) {
-    return fail(ParseError::kFragment);
+    return ParseError::kFragment;
   }
-  if (ip[9] != kIpProtoTcp) return fail(ParseError::kNotTcp);
+  if (ip[9] != kIpProtoTcp) return ParseError::kNotTcp;
 
-  Packet p;
   p.ip.tos = ip[1];
   p.ip.total_length = static_cast<uint16_t>(total);
   p.ip.id = get16(ip + 4);
@@ -115,19 +111,19 @@ Result<Packet, ParseError> parse_packet(std::span<const uint8_t> bytes, ParseOpt
   p.ip.header_length = static_cast<uint8_t>(ihl);
 
   const std::span<const uint8_t> seg = bytes.subspan(ihl, total - ihl);
-  if (seg.size() < kTcpMinHeader) return fail(ParseError::kTcpTruncated);
+  if (seg.size() < kTcpMinHeader) return ParseError::kTcpTruncated;
   const uint8_t* t = seg.data();
   const size_t doff = static_cast<size_t>(t[12] >> 4) * 4;
-  if (doff < kTcpMinHeader || doff > seg.size()) return fail(ParseError::kBadDataOffset);
+  if (doff < kTcpMinHeader || doff > seg.size()) return ParseError::kBadDataOffset;
   if (opts.verify_checksums) {
     ChecksumAccumulator acc;
     add_tcp_pseudo_header(acc, p.ip.src, p.ip.dst, static_cast<uint16_t>(seg.size()));
     acc.add(seg);
-    if (acc.folded() != 0xffff) return fail(ParseError::kBadTcpChecksum);
+    if (acc.folded() != 0xffff) return ParseError::kBadTcpChecksum;
   }
   TcpSegment& s = p.tcp;
   if (!parse_tcp_options(seg.subspan(kTcpMinHeader, doff - kTcpMinHeader), s.options)) {
-    return fail(ParseError::kBadOption);
+    return ParseError::kBadOption;
   }
   s.src_port = get16(t);
   s.dst_port = get16(t + 2);
@@ -139,6 +135,12 @@ Result<Packet, ParseError> parse_packet(std::span<const uint8_t> bytes, ParseOpt
   p.tcp_checksum = get16(t + 16);
   s.urgent = get16(t + 18);
   s.payload = seg.subspan(doff);
+  return std::nullopt;
+}
+
+Result<Packet, ParseError> parse_packet(std::span<const uint8_t> bytes, ParseOptions opts) {
+  Packet p;
+  if (auto e = parse_packet_into(bytes, p, opts)) return Failure<ParseError>{*e};
   return p;
 }
 

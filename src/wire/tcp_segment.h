@@ -52,6 +52,8 @@ struct Timestamps {
 };
 
 // RFC 7413: an empty cookie (length 0) is a cookie request; a cookie is 4..16 bytes, even.
+// parse_packet never yields another length: a Fast Open option with an invalid cookie length
+// is skipped (counted in unknown_count), as Linux treats it as an invalid cookie.
 struct FastOpenCookie {
   std::array<uint8_t, 16> bytes{};
   uint8_t len = 0;
@@ -59,6 +61,9 @@ struct FastOpenCookie {
   bool operator==(const FastOpenCookie&) const = default;
 };
 
+// Decoded options. Values are as received (MSS 0, window scale > 14 included); which
+// options count on which segment is for tcp/ to decide. If an option appears twice, the last
+// occurrence wins (Linux tcp_parse_options). emit_packet writes them in Linux's order.
 struct TcpOptions {
   // At most 4 SACK blocks fit in 40 option bytes (3 alongside timestamps).
   static constexpr int kMaxSackBlocks = 4;
@@ -70,7 +75,8 @@ struct TcpOptions {
   uint8_t sack_block_count = 0;
   std::array<SackBlock, kMaxSackBlocks> sack_blocks{};
   std::optional<FastOpenCookie> fast_open;
-  // Options skipped by length because synack does not know them (parse only).
+  // Options skipped by length because synack does not know them (parse only; saturates at
+  // 255; never emitted).
   uint8_t unknown_count = 0;
 
   bool operator==(const TcpOptions&) const = default;
@@ -95,10 +101,12 @@ struct TcpSegment {
   }
 };
 
-// "S", "S.", "P.", "F.", "R" ... as tcpdump prints flags ("." is ACK).
+// "S", "S.", "P.", "F.", "R", "FP." ... as tcpdump prints flags: its order F S R P . U E W
+// ("." is ACK, "E" ECE, "W" CWR), "none" when no flag is set.
 std::string flags_to_string(uint8_t flags);
-// tcpdump-style options: "mss 1460,sackOK,TS val 1 ecr 0,nop,wscale 7" (in wire order when
-// parsed; Linux order when built).
+// tcpdump-style options: "mss 1460,sackOK,TS val 1 ecr 0,nop,wscale 7", in the order and
+// layout emit_packet writes (Linux's, padding NOPs included), whether parsed or built; the
+// wire order of a parsed list is not kept.
 std::string to_string(const TcpOptions& o);
 
 }  // namespace synack::wire

@@ -402,3 +402,22 @@ TEST(ParseOptions, FourSackBlocksFillTheHeader) {
 
 }  // namespace
 }  // namespace synack::wire
+
+namespace synack::wire {
+namespace {
+
+TEST(ParseInto, SameResultAsParsePacket) {
+  const auto good = testing::raw_packet({2, 4, 5, 0xb4, 1, 3, 3, 7}, {'q'}, 0x02);
+  Packet out;
+  EXPECT_EQ(parse_packet_into(good, out), std::nullopt);
+  auto r = parse_packet(good);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_TRUE(testing::same_packet(out, *r));
+  auto bad = good;
+  bad[9] = 17;
+  testing::fix_checksums(bad);
+  EXPECT_EQ(parse_packet_into(bad, out), ParseError::kNotTcp);
+}
+
+}  // namespace
+}  // namespace synack::wire
