@@ -13,7 +13,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "synack 0.1.0");
 
   synack::cli::Runner run;
-  // registered as they land: synack::cli::register_demo(app, run);
+  synack::cli::register_demo(app, run);
   // synack::cli::register_pcap(app, run);
 
   try {
