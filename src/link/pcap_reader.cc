@@ -109,7 +109,11 @@ Result<std::unique_ptr<PcapReader>, std::string> PcapReader::open(const std::str
   char err[PCAP_ERRBUF_SIZE] = {};
   pcap_t* handle =
       pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_NANO, err);
-  if (handle == nullptr) return Failure{path + ": " + err};
+  if (handle == nullptr) {
+    // libpcap names the file in some messages ("x.pcap: No such file...") but not others.
+    const std::string msg = err;
+    return Failure{msg.starts_with(path) ? msg : path + ": " + msg};
+  }
   const int dlt = pcap_datalink(handle);
   if (!supported(dlt)) {
     const char* name = pcap_datalink_val_to_name(dlt);
