@@ -360,7 +360,7 @@ TEST(RecvQueue, RandomizedAgainstByteModel) {
   // test cannot silently stop exercising them).
   uint64_t n_in_order = 0, n_ofo = 0, n_dup = 0, n_beyond = 0, n_dropped = 0, n_pruned = 0,
            n_filled = 0, n_fin = 0;
-  for (uint64_t seed = 1; seed <= 24; ++seed) {
+  for (uint64_t seed = 1; seed <= 12; ++seed) {
     SCOPED_TRACE(::testing::Message() << "seed " << seed);
     Rng rng{seed};
     const uint32_t isn =
@@ -373,7 +373,8 @@ TEST(RecvQueue, RandomizedAgainstByteModel) {
     // A quarter of the seeds play a hostile peer: tiny segments scattered over the window,
     // which fill the range table and exercise its drop/prune policy.
     const bool hostile = seed % 4 == 1;
-    for (int step = 0; step < 2500 && !m.fin_in; ++step) {
+    std::vector<std::pair<uint64_t, uint64_t>> runs;  // the model's ranges before each step
+    for (int step = 0; step < 1500 && !m.fin_in; ++step) {
       const uint64_t op = rng.below(20);
       if (op < 15) {
         // A segment somewhere around the window.
@@ -391,12 +392,12 @@ TEST(RecvQueue, RandomizedAgainstByteModel) {
 
         // Model.
         InsertResult w;
+        const auto& before = runs;
         const uint64_t right = std::min<uint64_t>(m.read + m.limit, m.fin_rec ? kStream : ~0ull);
         const uint64_t s = std::max<uint64_t>(off, m.nxt);
         const uint64_t e = std::max<uint64_t>(s, std::min<uint64_t>(off + len, right));
         w.duplicate = static_cast<uint32_t>(std::min<uint64_t>(len, m.nxt > off ? m.nxt - off : 0));
         w.beyond_window = static_cast<uint32_t>(len - w.duplicate - (e - s));
-        const auto before = m.runs(m.read + max_limit + 1);
         bool store = e > s;
         if (store && s > m.nxt) {
           bool touches = m.held[s - 1] >= 0;
@@ -473,7 +474,7 @@ TEST(RecvQueue, RandomizedAgainstByteModel) {
       ASSERT_EQ(q.readable(), m.nxt - m.read);
       ASSERT_EQ(q.rcv_nxt(), base + static_cast<uint32_t>(m.nxt) + (m.fin_in ? 1 : 0));
       ASSERT_EQ(q.window(), m.read + m.limit > m.nxt ? m.read + m.limit - m.nxt : 0);
-      const auto runs = m.runs(m.read + max_limit + 1);
+      runs = m.runs(m.read + max_limit + 1);
       ASSERT_EQ(q.ofo_ranges(), runs.size());
       std::set<std::pair<uint32_t, uint32_t>> want, got;
       uint32_t ofo = 0;
