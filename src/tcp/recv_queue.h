@@ -91,7 +91,8 @@ class RecvQueue {
 
   // A segment's text starting at `seq`, with `fin` if it carried FIN. Any seq is accepted
   // (modular distance from rcv_nxt); the engine's acceptability test comes first.
-  InsertResult insert(wire::SeqNum seq, std::span<const uint8_t> data, bool fin = false);
+  [[nodiscard]] InsertResult insert(wire::SeqNum seq, std::span<const uint8_t> data,
+                                    bool fin = false);
 
   // Copies up to out.size() readable bytes and consumes them; returns the count.
   size_t read(std::span<uint8_t> out);

@@ -68,7 +68,7 @@ class SendQueue {
   wire::SeqNum shutdown();
 
   // Frees everything before `up_to`. See AckStatus for the outcomes.
-  AckResult ack(wire::SeqNum up_to);
+  [[nodiscard]] AckResult ack(wire::SeqNum up_to);
 
   // Up to `len` data bytes starting at `seq` (snd_una <= seq <= end_seq()), as up to two
   // spans; fewer if the data ends sooner, none if seq is outside that range. The spans stay
