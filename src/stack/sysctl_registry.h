@@ -8,7 +8,7 @@
 // find_sysctl(). Vector settings (ip_local_port_range, tcp_rmem, tcp_wmem, tcp_fastopen_key)
 // occupy consecutive slots; kSysctlWidth lists their widths and kSysctlOffset is derived from
 // it at compile time, so adding an entry means: one enumerator, one table row in
-// sysctl_registry.cc (checked against the enum order at start-up by a test).
+// sysctl_registry.cc, in enum order (tests/stack/sysctl_test.cc checks it).
 //
 // Defaults are SPEC §18 (Linux 6.x). Ranges are Linux's own where Linux enforces one (the
 // extra1/extra2 bounds in net/ipv4/sysctl_net_ipv4.c and the u8 storage of many entries, which
@@ -139,7 +139,7 @@ const SysctlInfo& sysctl_info(SysctlId id);
 // surrounding whitespace ignored. nullopt if synack has no such setting.
 std::optional<SysctlId> find_sysctl(std::string_view name);
 
-// Number of integers `id` holds right now is at most its width; see Sysctls::values().
+// How many integers `id` can hold (Sysctls::values() gives how many it holds now).
 constexpr int sysctl_width(SysctlId id) {
   return kSysctlWidth[index_of(id)];
 }
