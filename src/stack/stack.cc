@@ -1,0 +1,791 @@
+// Stack: the host around the TCP engine — parsing at the edge, demultiplexing, the socket
+// table, ports, the timer wheel and the lifetime of control blocks.
+//
+// Demultiplexing (SPEC §2.2, §10.1; STYLE lesson 9): connections (every state from SYN-SENT to
+// TIME-WAIT, pending handshakes included) by exact 4-tuple in a keyed-hash table, then a
+// listener on (address, port), then on (any, port), else RST per SPEC §10.1. A SYN that
+// TIME-WAIT accepts for reuse (SPEC §9.5) restarts the lookup at the listener.
+//
+// Lifetime of a Tcb: created by connect() or by a listener's SYN; owned by whoever still needs
+// it — the socket (until close()), the connection table (until CLOSED) or the listener's
+// accept queue (until accept()). settle() runs after every engine call and frees a Tcb none of
+// them holds any more, so the engine never deals with memory.
+//
+// Single-threaded: one driver loop owns a Stack.
+#include "stack/stack.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include "base/keyed_hash.h"
+#include "base/rng.h"
+#include "stack/connection_table.h"
+#include "stack/counters_rx.h"
+#include "stack/timer_wheel.h"
+#include "tcp/engine.h"
+#include "tcp/isn.h"
+#include "tcp/listener.h"
+#include "wire/packet.h"
+
+namespace synack {
+
+using stack::Counter;
+using stack::SysctlId;
+using tcp::State;
+using tcp::Tcb;
+
+namespace {
+
+enum class SocketKind : uint8_t { kFree, kFresh, kConnection, kListener };
+
+struct Socket {
+  SocketKind kind = SocketKind::kFree;
+  bool bound = false;
+  Endpoint local;
+  tcp::TcbOptions opt;
+  Tcb* tcb = nullptr;
+  tcp::Listener* listener = nullptr;
+};
+
+}  // namespace
+
+class StackImpl {
+ public:
+  StackImpl(const StackConfig& config, uint64_t seed, PacketOutput& output)
+      : config_(config),
+        rng_(seed),
+        table_hash_(KeyedHash::from_rng(rng_)),
+        port_hash_(KeyedHash::from_rng(rng_)),
+        isn_(tcp::IsnGenerator::from_rng(rng_)),
+        conns_(table_hash_),
+        engine_(tcp::EngineConfig{config.address, config.mtu}, sysctls_, counters_, tracer_, wheel_,
+                isn_, output) {}
+
+  ~StackImpl() {
+    // Free every Tcb: those in the table, those only a socket or an accept queue holds.
+    std::vector<Tcb*> all;
+    conns_.for_each([&](Tcb& t) { all.push_back(&t); });
+    for (Socket& s : sockets_) {
+      if (s.tcb != nullptr && !s.tcb->in_table) all.push_back(s.tcb);
+      if (s.listener != nullptr) {
+        for (Tcb* t = s.listener->accept_head(); t != nullptr; t = t->accept_next) {
+          if (!t->in_table) all.push_back(t);
+        }
+      }
+    }
+    for (Tcb* t : all) {
+      wheel_.cancel(*t);
+      delete t;
+    }
+    for (Socket& s : sockets_)
+      delete s.listener;
+  }
+
+  // --- core contract -------------------------------------------------------------------------
+  void input(std::span<const uint8_t> bytes, Instant now) {
+    touch(now);
+    const auto err = wire::parse_packet_into(bytes, pkt_);
+    stack::count_received(counters_, bytes.size(), err);
+    if (err.has_value()) {
+      tracer_.drop(now, {}, wire::to_string(*err));
+      return;
+    }
+    const wire::Packet& p = pkt_;
+    if (p.ip.dst != config_.address) {
+      counters_.inc(Counter::kIpInAddrErrors);
+      return;
+    }
+    const tcp::FourTuple key{.local_addr = p.ip.dst,
+                             .remote_addr = p.ip.src,
+                             .local_port = p.tcp.dst_port,
+                             .remote_port = p.tcp.src_port};
+    if (Tcb* t = conns_.find(key)) {
+      const tcp::InputResult r = engine_.input(*t, p, now);
+      if (r.outcome == tcp::InputOutcome::kTimeWaitSyn) {
+        if (tcp::Listener* l = find_listener(p.ip.dst, p.tcp.dst_port)) {
+          counters_.inc(Counter::kTcpExtTWKilled);
+          engine_.set_state(*t, State::kClosed, now);
+          t->rexmit_at = t->delack_at = t->state_at = Instant::infinite();
+          engine_.arm(*t);
+          settle(t);
+          syn_to_listener(*l, p, now, r.isn);
+          return;
+        }
+        t->want_ack = true;  // no listener: answer as TIME-WAIT does (Linux TCP_TW_ACK)
+        engine_.flush(*t, now);
+      }
+      settle(t);
+      return;
+    }
+    if (tcp::Listener* l = find_listener(p.ip.dst, p.tcp.dst_port)) {
+      using namespace wire::tcp_flags;
+      if (p.tcp.has(kSyn) && !p.tcp.has(kAck) && !p.tcp.has(kRst)) {
+        syn_to_listener(*l, p, now, std::nullopt);
+      } else {
+        engine_.listen_input_non_syn(p, now);
+      }
+      return;
+    }
+    tracer_.drop(now, stack::TraceTuple{p.ip.dst, p.tcp.dst_port, p.ip.src, p.tcp.src_port},
+                 "no socket", &p);
+    engine_.reply_reset(p, now);
+  }
+
+  void advance(Instant now) {
+    touch(now);
+    wheel_.advance(now, [&](stack::TimerEntry& e) {
+      Tcb& t = static_cast<Tcb&>(e);
+      engine_.on_timer(t, now);
+      settle(&t);
+    });
+  }
+
+  [[nodiscard]] Instant next_deadline() const { return wheel_.next_deadline(); }
+
+  // --- sockets -------------------------------------------------------------------------------
+  Result<SocketId, int> socket() {
+    SocketId id;
+    if (!free_sockets_.empty()) {
+      id = free_sockets_.back();
+      free_sockets_.pop_back();
+    } else {
+      sockets_.emplace_back();
+      id = static_cast<SocketId>(sockets_.size());
+    }
+    sockets_[id - 1] = Socket{};
+    sockets_[id - 1].kind = SocketKind::kFresh;
+    return id;
+  }
+
+  Socket* sock(SocketId s) {
+    if (s == kNoSocket || s > sockets_.size()) return nullptr;
+    Socket& k = sockets_[s - 1];
+    return k.kind == SocketKind::kFree ? nullptr : &k;
+  }
+  const Socket* sock(SocketId s) const { return const_cast<StackImpl*>(this)->sock(s); }
+
+  int bind(SocketId s, Endpoint local) {
+    Socket* k = sock(s);
+    if (k == nullptr) return EBADF;
+    if (k->kind != SocketKind::kFresh || k->bound) return EINVAL;
+    if (!local.addr.is_any() && local.addr != config_.address) return EADDRNOTAVAIL;
+    if (local.port == 0) {
+      const auto port = pick_port(local.addr, Endpoint{});
+      if (!port) return EADDRINUSE;
+      local.port = *port;
+    } else if (port_bound(local.port, k->opt.reuse_addr)) {
+      return EADDRINUSE;
+    }
+    k->bound = true;
+    k->local = local;
+    ++bound_ports_[local.port];
+    return 0;
+  }
+
+  int listen(SocketId s, int backlog, Instant /*now*/) {
+    Socket* k = sock(s);
+    if (k == nullptr) return EBADF;
+    const auto somaxconn = static_cast<uint32_t>(sysctls_.get(SysctlId::kSomaxconn));
+    const uint32_t b = backlog < 0 ? somaxconn : std::min<uint32_t>(uint32_t(backlog), somaxconn);
+    if (k->kind == SocketKind::kListener) {
+      k->listener->max_ack_backlog = b;  // SPEC §5.1: listen() again changes the backlog
+      return 0;
+    }
+    if (k->kind != SocketKind::kFresh) return EINVAL;
+    if (!k->bound) {
+      if (int e = bind(s, Endpoint{}); e != 0) return e;
+    }
+    auto* l = new tcp::Listener();
+    l->local_addr = k->local.addr;
+    l->local_port = k->local.port;
+    l->socket = s;
+    l->max_ack_backlog = b;
+    l->opt = k->opt;
+    k->listener = l;
+    k->kind = SocketKind::kListener;
+    listeners_[listener_key(l->local_addr, l->local_port)] = l;
+    return 0;
+  }
+
+  Result<SocketId, int> accept(SocketId s, Instant /*now*/) {
+    Socket* k = sock(s);
+    if (k == nullptr) return Failure{EBADF};
+    if (k->kind != SocketKind::kListener) return Failure{EINVAL};
+    Tcb* t = k->listener->pop_accept();
+    if (t == nullptr) return Failure{EAGAIN};
+    t->listener = nullptr;
+    auto id = socket();
+    Socket& n = sockets_[id.value() - 1];
+    n.kind = SocketKind::kConnection;
+    n.bound = true;
+    n.local = Endpoint{t->tuple.local_addr, t->tuple.local_port};
+    n.opt = t->opt;
+    n.tcb = t;
+    t->socket = id.value();
+    return id;
+  }
+
+  int connect(SocketId s, Endpoint remote, Instant now) {
+    touch(now);
+    Socket* k = sock(s);
+    if (k == nullptr) return EBADF;
+    if (k->kind == SocketKind::kConnection) {
+      const State st = k->tcb->state;
+      if (st == State::kSynSent || st == State::kSynReceived) return EALREADY;
+      if (st == State::kClosed) return k->tcb->error != 0 ? take_error(s) : EISCONN;
+      return EISCONN;
+    }
+    if (k->kind != SocketKind::kFresh) return EINVAL;
+    if (remote.port == 0 || remote.addr.is_any()) return EINVAL;
+    Endpoint local = k->bound ? k->local : Endpoint{};
+    if (local.addr.is_any()) local.addr = config_.address;
+    if (!k->bound || local.port == 0) {
+      const auto port = pick_port(local.addr, remote);
+      if (!port) return EADDRNOTAVAIL;  // SPEC §14.2
+      local.port = *port;
+      ++bound_ports_[local.port];
+      k->bound = true;
+    }
+    k->local = local;
+    const tcp::FourTuple tuple{.local_addr = local.addr,
+                               .remote_addr = remote.addr,
+                               .local_port = local.port,
+                               .remote_port = remote.port};
+    if (conns_.find(tuple) != nullptr) return EADDRNOTAVAIL;
+    auto* t = new Tcb();
+    t->tuple = tuple;
+    t->opt = k->opt;
+    t->socket = s;
+    k->tcb = t;
+    k->kind = SocketKind::kConnection;
+    conns_.insert(*t);
+    t->in_table = true;
+    engine_.connect(*t, now);
+    settle(t);
+    return EINPROGRESS;
+  }
+
+  Result<size_t, int> send(SocketId s, std::span<const uint8_t> data, Instant now) {
+    touch(now);
+    Socket* k = sock(s);
+    if (k == nullptr) return Failure{EBADF};
+    if (k->kind != SocketKind::kConnection) return Failure{EPIPE};
+    Tcb& t = *k->tcb;
+    if (t.error != 0) return Failure{take_error(s)};
+    if (t.wr_shut) return Failure{EPIPE};
+    switch (t.state) {
+      case State::kEstablished:
+      case State::kCloseWait:
+        break;
+      case State::kSynSent:
+      case State::kSynReceived:
+        return Failure{EAGAIN};
+      default:
+        return Failure{EPIPE};
+    }
+    if (data.empty()) return size_t{0};
+    const size_t n = engine_.send(t, data, now);
+    settle(&t);
+    if (n == 0) return Failure{EAGAIN};
+    return n;
+  }
+
+  Result<size_t, int> recv(SocketId s, std::span<uint8_t> out, Instant now, bool peek) {
+    touch(now);
+    Socket* k = sock(s);
+    if (k == nullptr) return Failure{EBADF};
+    if (k->kind != SocketKind::kConnection) return Failure{ENOTCONN};
+    Tcb& t = *k->tcb;
+    if (t.rq.readable() > 0 && !out.empty()) {
+      const size_t n = peek ? t.rq.peek(out) : t.rq.read(out);
+      if (!peek) {
+        engine_.after_read(t, n, now);
+        settle(&t);
+      }
+      return n;
+    }
+    if (t.rq.eof()) return size_t{0};
+    if (t.error != 0) return Failure{take_error(s)};
+    if (t.done || (t.rd_shut && t.state != State::kSynSent)) return size_t{0};
+    if (t.state == State::kClosed) return Failure{ENOTCONN};
+    return Failure{EAGAIN};
+  }
+
+  int shutdown(SocketId s, ShutdownHow how, Instant now) {
+    touch(now);
+    Socket* k = sock(s);
+    if (k == nullptr) return EBADF;
+    if (k->kind != SocketKind::kConnection) return ENOTCONN;
+    Tcb& t = *k->tcb;
+    if (t.state == State::kClosed) return ENOTCONN;
+    if (how != ShutdownHow::kWrite) engine_.shutdown_read(t);
+    if (how != ShutdownHow::kRead) engine_.shutdown_write(t, now);
+    settle(&t);
+    return 0;
+  }
+
+  int close(SocketId s, Instant now) {
+    touch(now);
+    Socket* k = sock(s);
+    if (k == nullptr) return EBADF;
+    if (k->bound && k->kind != SocketKind::kConnection) release_port(k->local.port);
+    switch (k->kind) {
+      case SocketKind::kListener:
+        close_listener(*k, now);
+        break;
+      case SocketKind::kConnection: {
+        Tcb* t = k->tcb;
+        release_port(k->local.port);
+        t->socket = 0;
+        engine_.close(*t, now);
+        if (t->state != State::kClosed && t->state != State::kTimeWait) {
+          // SPEC §8.7 tcp_max_orphans (Linux tcp_check_oom() in tcp_close()).
+          if (orphan_count() > uint64_t(sysctls_.get(SysctlId::kTcpMaxOrphans))) {
+            tracer_.log(now, tcp::Engine::trace_tuple(*t), stack::LogMessage::kTooManyOrphans);
+            engine_.abort(*t, now, Counter::kTcpExtTCPAbortOnMemory, "tcp_max_orphans");
+          }
+        }
+        settle(t);
+        break;
+      }
+      default:
+        break;
+    }
+    sockets_[s - 1] = Socket{};
+    free_sockets_.push_back(s);
+    return 0;
+  }
+
+  void abort(SocketId s, Instant now) {
+    Socket* k = sock(s);
+    if (k == nullptr) return;
+    if (k->kind == SocketKind::kConnection) k->tcb->opt.linger_s = 0;
+    (void)close(s, now);
+  }
+
+  uint32_t readiness(SocketId s) const {
+    const Socket* k = sock(s);
+    if (k == nullptr) return 0;
+    if (k->kind == SocketKind::kListener) {
+      return k->listener->accept_len > 0 ? ready::kIn : 0;
+    }
+    if (k->kind != SocketKind::kConnection) return ready::kOut | ready::kHup;  // Linux: CLOSE
+    const Tcb& t = *k->tcb;
+    uint32_t m = 0;
+    if (t.error != 0) m |= ready::kErr;
+    // Linux tcp_poll().
+    const bool rd_done = t.rd_shut || t.rq.fin_received() || t.done;
+    if ((t.rd_shut && t.wr_shut) || t.done) m |= ready::kHup;
+    if (rd_done) m |= ready::kIn | ready::kRdHup;
+    if (t.rq.readable() > 0) m |= ready::kIn;
+    const bool connected = t.state != State::kSynSent && t.state != State::kSynReceived;
+    if (connected) {
+      if (t.wr_shut || t.done) {
+        m |= ready::kOut;
+      } else if (t.sq.free_space() > 0) {
+        m |= ready::kOut;
+      }
+    }
+    return m;
+  }
+
+  int take_error(SocketId s) {
+    Socket* k = sock(s);
+    if (k == nullptr || k->tcb == nullptr) return 0;
+    const int e = k->tcb->error;
+    k->tcb->error = 0;
+    return e;
+  }
+
+  int set_option(SocketId s, SockOpt opt, int64_t v, Instant now) {
+    Socket* k = sock(s);
+    if (k == nullptr) return EBADF;
+    tcp::TcbOptions& o = k->tcb != nullptr ? k->tcb->opt : k->opt;
+    if (v < 0 && opt != SockOpt::kLinger) return EINVAL;
+    const auto u = static_cast<uint64_t>(v);
+    switch (opt) {
+      case SockOpt::kReuseAddr:
+        o.reuse_addr = v != 0;
+        break;
+      case SockOpt::kKeepAlive:
+        o.keepalive = v != 0;
+        if (k->tcb != nullptr) engine_.set_keepalive(*k->tcb, now);
+        break;
+      case SockOpt::kLinger:
+        o.linger_s = v < 0 ? -1 : static_cast<int32_t>(std::min<int64_t>(v, INT32_MAX));
+        break;
+      case SockOpt::kRcvBuf: {
+        const auto max = static_cast<uint64_t>(sysctls_.get(SysctlId::kRmemMax));
+        o.rcvbuf = static_cast<uint32_t>(std::max<uint64_t>(std::min(u, max), 1152));
+        break;
+      }
+      case SockOpt::kSndBuf: {
+        const auto max = static_cast<uint64_t>(sysctls_.get(SysctlId::kWmemMax));
+        o.sndbuf = static_cast<uint32_t>(std::max<uint64_t>(std::min(u, max), 2304));
+        if (k->tcb != nullptr) k->tcb->sq.set_limit(o.sndbuf * 2);
+        break;
+      }
+      case SockOpt::kNoDelay:
+        o.nodelay = v != 0;
+        if (k->tcb != nullptr) engine_.set_nodelay(*k->tcb, v != 0, now);
+        break;
+      case SockOpt::kMaxSeg:
+        if (u != 0 && (u < 88 || u > 65535)) return EINVAL;
+        o.max_seg = static_cast<uint16_t>(u);
+        break;
+      case SockOpt::kKeepIdle:
+        if (u < 1 || u > 32767) return EINVAL;
+        o.keep_idle_s = static_cast<uint32_t>(u);
+        if (k->tcb != nullptr) engine_.set_keepalive(*k->tcb, now);
+        break;
+      case SockOpt::kKeepIntvl:
+        if (u < 1 || u > 32767) return EINVAL;
+        o.keep_intvl_s = static_cast<uint32_t>(u);
+        break;
+      case SockOpt::kKeepCnt:
+        if (u < 1 || u > 127) return EINVAL;
+        o.keep_cnt = static_cast<uint8_t>(u);
+        break;
+      case SockOpt::kSynCnt:
+        if (u < 1 || u > 127) return EINVAL;
+        o.syn_cnt = static_cast<uint8_t>(u);
+        break;
+      case SockOpt::kUserTimeoutMs:
+        if (u > INT32_MAX) return EINVAL;
+        o.user_timeout_ms = static_cast<uint32_t>(u);
+        break;
+      case SockOpt::kQuickAck:
+        if (k->tcb != nullptr && v != 0) engine_.quickack(*k->tcb, now);
+        break;
+    }
+    if (k->tcb != nullptr) settle(k->tcb);
+    return 0;
+  }
+
+  Result<int64_t, int> get_option(SocketId s, SockOpt opt) const {
+    const Socket* k = sock(s);
+    if (k == nullptr) return Failure{EBADF};
+    const tcp::TcbOptions& o = k->tcb != nullptr ? k->tcb->opt : k->opt;
+    switch (opt) {
+      case SockOpt::kReuseAddr:
+        return int64_t{o.reuse_addr};
+      case SockOpt::kKeepAlive:
+        return int64_t{o.keepalive};
+      case SockOpt::kLinger:
+        return int64_t{o.linger_s};
+      case SockOpt::kRcvBuf:
+        return o.rcvbuf != 0 ? int64_t{o.rcvbuf} * 2 : sysctls_.values(SysctlId::kTcpRmem)[1];
+      case SockOpt::kSndBuf:
+        return o.sndbuf != 0 ? int64_t{o.sndbuf} * 2 : sysctls_.values(SysctlId::kTcpWmem)[1];
+      case SockOpt::kNoDelay:
+        return int64_t{o.nodelay};
+      case SockOpt::kMaxSeg:
+        if (k->tcb != nullptr && k->tcb->state != State::kSynSent) return int64_t{k->tcb->snd_mss};
+        return o.max_seg != 0 ? int64_t{o.max_seg} : int64_t{536};
+      case SockOpt::kKeepIdle:
+        return o.keep_idle_s != 0 ? int64_t{o.keep_idle_s}
+                                  : sysctls_.get(SysctlId::kTcpKeepaliveTime);
+      case SockOpt::kKeepIntvl:
+        return o.keep_intvl_s != 0 ? int64_t{o.keep_intvl_s}
+                                   : sysctls_.get(SysctlId::kTcpKeepaliveIntvl);
+      case SockOpt::kKeepCnt:
+        return o.keep_cnt != 0 ? int64_t{o.keep_cnt} : sysctls_.get(SysctlId::kTcpKeepaliveProbes);
+      case SockOpt::kSynCnt:
+        return o.syn_cnt != 0 ? int64_t{o.syn_cnt} : sysctls_.get(SysctlId::kTcpSynRetries);
+      case SockOpt::kUserTimeoutMs:
+        return int64_t{o.user_timeout_ms};
+      case SockOpt::kQuickAck:
+        return int64_t{k->tcb != nullptr && k->tcb->quick > 0 && !k->tcb->pingpong};
+    }
+    return Failure{EINVAL};
+  }
+
+  Result<SocketInfo, int> info(SocketId s) const {
+    const Socket* k = sock(s);
+    if (k == nullptr) return Failure{EBADF};
+    SocketInfo i;
+    i.local = k->local;
+    if (k->kind == SocketKind::kListener) {
+      i.state = State::kListen;
+      i.recv_queue = k->listener->accept_len;
+      i.send_queue = k->listener->max_ack_backlog;
+      return i;
+    }
+    if (k->tcb == nullptr) return i;
+    const Tcb& t = *k->tcb;
+    i.state = t.state;
+    i.local = Endpoint{t.tuple.local_addr, t.tuple.local_port};
+    i.remote = Endpoint{t.tuple.remote_addr, t.tuple.remote_port};
+    i.recv_queue = t.rq.readable();
+    i.send_queue = t.sq.size();
+    i.orphan = t.orphan;
+    i.rto = t.rtt.rto();
+    i.retransmits = t.retransmits;
+    return i;
+  }
+
+  const Tcb* find(Endpoint local, Endpoint remote) const {
+    return conns_.find(tcp::FourTuple{.local_addr = local.addr,
+                                      .remote_addr = remote.addr,
+                                      .local_port = local.port,
+                                      .remote_port = remote.port});
+  }
+  const Tcb* connection_of(SocketId s) const {
+    const Socket* k = sock(s);
+    return k != nullptr ? k->tcb : nullptr;
+  }
+
+  stack::Sysctls& sysctls() { return sysctls_; }
+  Instant last_now() const { return last_now_; }
+  void touch(Instant now) {
+    if (now > last_now_) last_now_ = now;
+  }
+  const stack::Counters& counters() const { return counters_; }
+  void set_trace(stack::TraceSink* sink) { tracer_.set_sink(sink); }
+  size_t connection_count() const { return conns_.size(); }
+  size_t table_bytes_per_connection() const {
+    return sizeof(Tcb) + conns_.bucket_bytes() / std::max<size_t>(conns_.size(), 1);
+  }
+
+ private:
+  static uint64_t listener_key(wire::Ipv4Address a, uint16_t port) {
+    return (uint64_t{a.value()} << 16) | port;
+  }
+
+  tcp::Listener* find_listener(wire::Ipv4Address a, uint16_t port) const {
+    if (listeners_.empty()) return nullptr;
+    auto it = listeners_.find(listener_key(a, port));
+    if (it == listeners_.end()) it = listeners_.find(listener_key(wire::Ipv4Address::any(), port));
+    return it == listeners_.end() ? nullptr : it->second;
+  }
+
+  void syn_to_listener(tcp::Listener& l, const wire::Packet& p, Instant now,
+                       std::optional<wire::SeqNum> isn) {
+    const stack::TraceTuple tt{p.ip.dst, p.tcp.dst_port, p.ip.src, p.tcp.src_port};
+    // SPEC §5.4 without cookies (the Listener issue adds them).
+    if (l.syn_queue_full()) {
+      counters_.inc(Counter::kTcpExtTCPReqQFullDrop);
+      counters_.inc(Counter::kTcpExtListenDrops);
+      tracer_.drop(now, tt, "TCPReqQFullDrop", &p);
+      return;
+    }
+    if (l.accept_queue_full()) {
+      counters_.inc(Counter::kTcpExtListenOverflows);
+      counters_.inc(Counter::kTcpExtListenDrops);
+      tracer_.drop(now, tt, "ListenOverflows", &p);
+      return;
+    }
+    auto* t = new Tcb();
+    engine_.passive_open(*t, l, p, now, isn);
+    conns_.insert(*t);
+    t->in_table = true;
+    settle(t);
+  }
+
+  void close_listener(Socket& k, Instant now) {
+    tcp::Listener* l = k.listener;
+    listeners_.erase(listener_key(l->local_addr, l->local_port));
+    // SPEC §5.6: reset every connection never accepted, drop pending handshakes.
+    while (Tcb* t = l->pop_accept()) {
+      t->listener = nullptr;
+      if (t->state != State::kClosed) {
+        engine_.abort(*t, now, Counter::kTcpExtTCPAbortOnClose, "listener closed");
+      }
+      t->orphan = true;
+      settle(t);
+    }
+    std::vector<Tcb*> pending;
+    conns_.for_each([&](Tcb& t) {
+      if (t.listener == l) pending.push_back(&t);
+    });
+    for (Tcb* t : pending) {
+      t->listener = nullptr;
+      t->orphan = true;
+      engine_.set_state(*t, State::kClosed, now);
+      t->rexmit_at = t->delack_at = t->state_at = Instant::infinite();
+      engine_.arm(*t);
+      settle(t);
+    }
+    delete l;
+    k.listener = nullptr;
+  }
+
+  // Frees the Tcb when nothing holds it any more; takes CLOSED ones out of the table.
+  void settle(Tcb* t) {
+    if (t->state == State::kClosed && t->in_table) {
+      conns_.erase(*t);
+      t->in_table = false;
+    }
+    if (t->state == State::kClosed && t->listener != nullptr && !t->queued) {
+      t->listener = nullptr;  // a pending handshake that died
+    }
+    if (!t->in_table && t->socket == 0 && !t->queued) {
+      wheel_.cancel(*t);
+      delete t;
+    }
+  }
+
+  uint64_t orphan_count() const {
+    uint64_t n = 0;
+    conns_.for_each([&](const Tcb& t) {
+      if (t.orphan && t.state != State::kTimeWait && t.state != State::kClosed) ++n;
+    });
+    return n;
+  }
+
+  bool port_bound(uint16_t port, bool reuse) const {
+    if (reuse) {
+      // SO_REUSEADDR: only a listener on the port conflicts.
+      for (const auto& [key, l] : listeners_) {
+        if (l->local_port == port) return true;
+      }
+      return false;
+    }
+    auto it = bound_ports_.find(port);
+    return it != bound_ports_.end() && it->second > 0;
+  }
+
+  void release_port(uint16_t port) {
+    auto it = bound_ports_.find(port);
+    if (it != bound_ports_.end() && it->second > 0 && --it->second == 0) bound_ports_.erase(it);
+  }
+
+  // SPEC §14.1, §14.3: an ephemeral port from ip_local_port_range, starting at an offset
+  // hashed from the destination (Linux __inet_hash_connect()), skipping ports whose tuple is
+  // taken or that are bound.
+  std::optional<uint16_t> pick_port(wire::Ipv4Address local, Endpoint remote) const {
+    const auto range = sysctls_.values(SysctlId::kIpLocalPortRange);
+    const auto lo = static_cast<uint32_t>(range[0]);
+    const auto hi = static_cast<uint32_t>(range[1]);
+    const uint32_t n = hi - lo + 1;
+    const std::array<uint32_t, 3> words = {local.value(), remote.addr.value(), remote.port};
+    const uint32_t offset = static_cast<uint32_t>(port_hash_.words(words) % n);
+    for (uint32_t i = 0; i < n; ++i) {
+      const auto port = static_cast<uint16_t>(lo + (offset + i) % n);
+      if (bound_ports_.count(port) != 0) continue;
+      if (find_listener(local, port) != nullptr) continue;
+      if (remote.port != 0 &&
+          conns_.find(tcp::FourTuple{local, remote.addr, port, remote.port}) != nullptr) {
+        continue;
+      }
+      return port;
+    }
+    return std::nullopt;
+  }
+
+  StackConfig config_;
+  Rng rng_;
+  KeyedHash table_hash_;
+  KeyedHash port_hash_;
+  tcp::IsnGenerator isn_;
+  stack::Sysctls sysctls_;
+  stack::Counters counters_;
+  stack::Tracer tracer_;
+  wire::Packet pkt_;
+  Instant last_now_;
+  std::vector<Socket> sockets_;
+  std::vector<SocketId> free_sockets_;
+  std::unordered_map<uint64_t, tcp::Listener*> listeners_;
+  std::unordered_map<uint16_t, uint32_t> bound_ports_;
+  stack::ConnectionTable conns_;
+  // Declared after every Tcb holder: destroyed first, it disarms what is still armed.
+  stack::TimerWheel wheel_;
+  tcp::Engine engine_;
+};
+
+// --- Stack: forwards to StackImpl -----------------------------------------------------------
+
+Stack::Stack(const StackConfig& config, uint64_t seed, PacketOutput& output)
+    : impl_(std::make_unique<StackImpl>(config, seed, output)) {}
+Stack::~Stack() = default;
+
+void Stack::input(std::span<const uint8_t> ipv4_packet, Instant now) {
+  impl_->input(ipv4_packet, now);
+}
+void Stack::advance(Instant now) {
+  impl_->advance(now);
+}
+Instant Stack::next_deadline() const {
+  return impl_->next_deadline();
+}
+Result<SocketId, int> Stack::socket() {
+  return impl_->socket();
+}
+int Stack::bind(SocketId s, Endpoint local) {
+  return impl_->bind(s, local);
+}
+int Stack::listen(SocketId s, int backlog, Instant now) {
+  return impl_->listen(s, backlog, now);
+}
+Result<SocketId, int> Stack::accept(SocketId listener, Instant now) {
+  return impl_->accept(listener, now);
+}
+int Stack::connect(SocketId s, Endpoint remote, Instant now) {
+  return impl_->connect(s, remote, now);
+}
+Result<size_t, int> Stack::send(SocketId s, std::span<const uint8_t> data, Instant now) {
+  return impl_->send(s, data, now);
+}
+Result<size_t, int> Stack::recv(SocketId s, std::span<uint8_t> out, Instant now, bool peek) {
+  return impl_->recv(s, out, now, peek);
+}
+int Stack::shutdown(SocketId s, ShutdownHow how, Instant now) {
+  return impl_->shutdown(s, how, now);
+}
+int Stack::close(SocketId s, Instant now) {
+  return impl_->close(s, now);
+}
+void Stack::abort(SocketId s, Instant now) {
+  impl_->abort(s, now);
+}
+uint32_t Stack::readiness(SocketId s) const {
+  return impl_->readiness(s);
+}
+int Stack::take_error(SocketId s) {
+  return impl_->take_error(s);
+}
+int Stack::set_option(SocketId s, SockOpt opt, int64_t value) {
+  // Options that act at once (TCP_NODELAY pushing, TCP_QUICKACK) use the last time the
+  // stack saw; the contract gives set_option no `now`.
+  return impl_->set_option(s, opt, value, impl_->last_now());
+}
+Result<int64_t, int> Stack::get_option(SocketId s, SockOpt opt) const {
+  return impl_->get_option(s, opt);
+}
+Result<SocketInfo, int> Stack::info(SocketId s) const {
+  return impl_->info(s);
+}
+std::optional<tcp::State> Stack::state_of(Endpoint local, Endpoint remote) const {
+  const Tcb* t = impl_->find(local, remote);
+  if (t == nullptr) return std::nullopt;
+  return t->state;
+}
+stack::Sysctls& Stack::sysctls() {
+  return impl_->sysctls();
+}
+const stack::Sysctls& Stack::sysctls() const {
+  return const_cast<StackImpl&>(*impl_).sysctls();
+}
+const stack::Counters& Stack::counters() const {
+  return impl_->counters();
+}
+void Stack::set_trace(stack::TraceSink* sink) {
+  impl_->set_trace(sink);
+}
+size_t Stack::connection_count() const {
+  return impl_->connection_count();
+}
+const tcp::Tcb* Stack::find_connection(Endpoint local, Endpoint remote) const {
+  return impl_->find(local, remote);
+}
+const tcp::Tcb* Stack::connection_of(SocketId s) const {
+  return impl_->connection_of(s);
+}
+size_t Stack::table_bytes_per_connection() const {
+  return impl_->table_bytes_per_connection();
+}
+
+}  // namespace synack

@@ -1,0 +1,161 @@
+// Stack: all TCP state of one host, behind the sans-IO core contract.
+//
+//   Stack stack{config, seed, output};
+//   stack.input(bytes, now);        // an IPv4 packet arrived at `now`
+//   stack.advance(now);             // fire every timer due at or before `now`
+//   stack.next_deadline();          // when the driver must call advance() next
+//   // outgoing packets go to `output` in order, from inside these calls
+//
+// plus a minimal socket-level API (TCP engine issue item 9) that the BSD facade
+// (include/synack/socket.h, later) wraps thinly: sockets are small integer handles, every
+// call that can change protocol state takes `now`, and errors are Linux errno values
+// (<cerrno>: ECONNREFUSED, ETIMEDOUT, EAGAIN, ...) returned as Result<..., int> or as an int
+// where 0 means success. Nothing blocks: a call that would block returns EAGAIN (or
+// EINPROGRESS for connect), and readiness flags (Linux EPOLL* bit values) tell the caller
+// when to try again — blocking semantics are the facade's job.
+//
+// The same inputs and the same seed give the same outputs, bit for bit.
+// Single-threaded: one driver loop owns a Stack.
+#pragma once
+
+#include <synack/time.h>
+
+#include <compare>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+
+#include "base/result.h"
+#include "stack/counters.h"
+#include "stack/packet_output.h"
+#include "stack/sysctl.h"
+#include "stack/trace.h"
+#include "tcp/state.h"
+#include "wire/ipv4_address.h"
+
+namespace synack {
+
+struct Endpoint {
+  wire::Ipv4Address addr;
+  uint16_t port = 0;
+  auto operator<=>(const Endpoint&) const = default;
+};
+
+using SocketId = uint32_t;
+inline constexpr SocketId kNoSocket = 0;
+
+// Readiness bits, with Linux's EPOLL* values so the facade passes them through unchanged.
+namespace ready {
+inline constexpr uint32_t kIn = 0x001;      // EPOLLIN: data, EOF, or a connection to accept
+inline constexpr uint32_t kOut = 0x004;     // EPOLLOUT: send buffer has room / connected
+inline constexpr uint32_t kErr = 0x008;     // EPOLLERR: a pending error (SO_ERROR)
+inline constexpr uint32_t kHup = 0x010;     // EPOLLHUP: both directions shut or reset
+inline constexpr uint32_t kRdHup = 0x2000;  // EPOLLRDHUP: peer sent FIN
+}  // namespace ready
+
+enum class ShutdownHow : uint8_t { kRead, kWrite, kBoth };  // SHUT_RD, SHUT_WR, SHUT_RDWR
+
+// Per-socket options (the facade maps SOL_SOCKET / IPPROTO_TCP names onto these).
+enum class SockOpt : uint8_t {
+  kReuseAddr,      // SO_REUSEADDR, 0/1
+  kKeepAlive,      // SO_KEEPALIVE, 0/1
+  kLinger,         // SO_LINGER: -1 = off, t >= 0 = on with t seconds
+  kRcvBuf,         // SO_RCVBUF, bytes as set (get returns what Linux would report)
+  kSndBuf,         // SO_SNDBUF
+  kNoDelay,        // TCP_NODELAY, 0/1
+  kMaxSeg,         // TCP_MAXSEG, bytes
+  kKeepIdle,       // TCP_KEEPIDLE, seconds
+  kKeepIntvl,      // TCP_KEEPINTVL, seconds
+  kKeepCnt,        // TCP_KEEPCNT
+  kSynCnt,         // TCP_SYNCNT
+  kUserTimeoutMs,  // TCP_USER_TIMEOUT, milliseconds (0 = off)
+  kQuickAck,       // TCP_QUICKACK, 0/1
+};
+
+// What `ss`, TCP_INFO and tests read about one socket or connection.
+struct SocketInfo {
+  tcp::State state = tcp::State::kClosed;
+  Endpoint local;
+  Endpoint remote;
+  uint32_t recv_queue = 0;  // bytes unread (LISTEN: accept queue length)
+  uint32_t send_queue = 0;  // bytes not yet acknowledged (LISTEN: backlog)
+  bool orphan = false;      // closed by the application, still finishing its close
+  Duration rto;
+  uint32_t retransmits = 0;  // consecutive timeouts of the current segment
+};
+
+struct StackConfig {
+  wire::Ipv4Address address;  // this host's address
+  uint32_t mtu = 1500;        // SPEC §4.5: MSS advertised = mtu - 40
+};
+
+class StackImpl;
+namespace tcp {
+class Tcb;
+}
+
+class Stack {
+ public:
+  Stack(const StackConfig& config, uint64_t seed, PacketOutput& output);
+  ~Stack();
+  Stack(const Stack&) = delete;
+  Stack& operator=(const Stack&) = delete;
+
+  // --- the core contract ------------------------------------------------------------------
+  void input(std::span<const uint8_t> ipv4_packet, Instant now);
+  void advance(Instant now);
+  [[nodiscard]] Instant next_deadline() const;
+
+  // --- sockets (errno values from <cerrno>) -----------------------------------------------
+  [[nodiscard]] Result<SocketId, int> socket();
+  [[nodiscard]] int bind(SocketId s, Endpoint local);
+  [[nodiscard]] int listen(SocketId s, int backlog, Instant now);
+  // The accepted socket, or EAGAIN when the accept queue is empty.
+  [[nodiscard]] Result<SocketId, int> accept(SocketId listener, Instant now);
+  // Starts the handshake and returns EINPROGRESS; the outcome arrives as readiness (kOut on
+  // success, kErr with SO_ERROR = ECONNREFUSED / ETIMEDOUT on failure).
+  [[nodiscard]] int connect(SocketId s, Endpoint remote, Instant now);
+  [[nodiscard]] Result<size_t, int> send(SocketId s, std::span<const uint8_t> data, Instant now);
+  // 0 bytes means EOF (the peer's FIN and everything before it has been read).
+  [[nodiscard]] Result<size_t, int> recv(SocketId s, std::span<uint8_t> out, Instant now,
+                                         bool peek = false);
+  [[nodiscard]] int shutdown(SocketId s, ShutdownHow how, Instant now);
+  [[nodiscard]] int close(SocketId s, Instant now);
+  // Abortive close: RST now, no TIME-WAIT (what SO_LINGER {1,0} + close does).
+  void abort(SocketId s, Instant now);
+  [[nodiscard]] uint32_t readiness(SocketId s) const;
+  // SO_ERROR: returns and clears the pending error (0 if none).
+  [[nodiscard]] int take_error(SocketId s);
+  [[nodiscard]] int set_option(SocketId s, SockOpt opt, int64_t value);
+  [[nodiscard]] Result<int64_t, int> get_option(SocketId s, SockOpt opt) const;
+  [[nodiscard]] Result<SocketInfo, int> info(SocketId s) const;
+
+  // --- inspection (tests, ss views) -------------------------------------------------------
+  // The state of the connection with this 4-tuple, including ones no socket refers to any
+  // more (orphans, TIME-WAIT); nullopt when there is none.
+  [[nodiscard]] std::optional<tcp::State> state_of(Endpoint local, Endpoint remote) const;
+
+  // --- host-wide settings and observability (extensions by the engine) ----------------------
+  // The sysctl registry this host reads (SPEC §16.6). Changes apply to what happens next;
+  // per-connection values fixed at open (window scale, buffers) keep their old values.
+  [[nodiscard]] stack::Sysctls& sysctls();
+  [[nodiscard]] const stack::Sysctls& sysctls() const;
+  [[nodiscard]] const stack::Counters& counters() const;
+  // Every state change, timer firing, segment, drop and abort; nullptr turns tracing off.
+  // The sink must outlive the stack or be removed first.
+  void set_trace(stack::TraceSink* sink);
+  // Connections in the table (every state but CLOSED and LISTEN), and sockets open.
+  [[nodiscard]] size_t connection_count() const;
+  // The control block of a connection, for white-box tests and `ss`-style views; nullptr
+  // when there is none. Valid until the next call into the stack.
+  [[nodiscard]] const tcp::Tcb* find_connection(Endpoint local, Endpoint remote) const;
+  [[nodiscard]] const tcp::Tcb* connection_of(SocketId s) const;
+  // Memory held per idle connection: the Tcb plus its share of the connection table.
+  [[nodiscard]] size_t table_bytes_per_connection() const;
+
+ private:
+  std::unique_ptr<StackImpl> impl_;
+};
+
+}  // namespace synack

@@ -1,0 +1,206 @@
+// Engine: the TCP protocol core of one host — segment arrival, output, timers and the user
+// calls — operating on Tcbs the stack owns. Sans-IO: time comes in as `now`, packets leave
+// through the PacketOutput the stack was built with.
+//
+// File split (STYLE lessons 2, 4, 5, 6; each file one concern):
+//   input_handshake.cc  the states where RFC 9293 §3.10.7 branches: LISTEN (passive_open),
+//                       SYN-SENT
+//   input_sync.cc       the one pipeline every synchronized state (and SYN-RECEIVED) runs, in
+//                       §3.10.7.4 order: PAWS, sequence, RST, SYN, ACK, text, FIN; each step
+//                       returns a Verdict (continue / drop / drop+ACK / drop+RST)
+//   input_time_wait.cc  TIME-WAIT (Linux tcp_timewait_state_process; SPEC §9.4, §9.5)
+//   output.cc           output(): what to send now, from the Tcb alone; segment building
+//   timers.cc           the deadlines, arm(), on_timer()
+//   user_calls.cc       connect/send/recv/shutdown/close/abort, state changes and aborts
+// Input never builds a segment: it changes state and sets Tcb::want_* flags; output() turns
+// them into segments and timers.cc re-arms the Tcb's one TimerEntry. RST replies to a segment
+// (not from a Tcb's state) are the exception: reply_reset() answers that segment at once.
+//
+// The engine reads settings from the stack's sysctl registry and moves its named counters and
+// trace; those three headers are leaf modules, which is why tcp/ may include them.
+//
+// Linux behaviour is the reference wherever SPEC is silent; each rule cites the Linux function.
+// Single-threaded: the stack's driver loop owns the engine.
+#pragma once
+
+#include <synack/time.h>
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "base/result.h"
+#include "stack/counters.h"
+#include "stack/packet_output.h"
+#include "stack/sysctl.h"
+#include "stack/timer_wheel.h"
+#include "stack/trace.h"
+#include "tcp/isn.h"
+#include "tcp/listener.h"
+#include "tcp/retry_limits.h"
+#include "tcp/tcb.h"
+#include "wire/packet.h"
+
+namespace synack::tcp {
+
+// What Engine::input asks the stack to do after a segment was handled.
+enum class InputOutcome : uint8_t {
+  kDone,
+  // TIME-WAIT accepted a new SYN for its tuple (SPEC §9.5, Linux TCP_TW_SYN): the stack must
+  // destroy the TIME-WAIT Tcb and hand the SYN to a listener with `isn`; with no listener the
+  // segment is ACKed as in TIME-WAIT (Linux falls through to TCP_TW_ACK).
+  kTimeWaitSyn,
+};
+
+struct InputResult {
+  InputOutcome outcome = InputOutcome::kDone;
+  SeqNum isn;  // kTimeWaitSyn: the ISN Linux picks for the new connection
+};
+
+struct EngineConfig {
+  wire::Ipv4Address address;
+  uint32_t mtu = 1500;
+};
+
+class Engine {
+ public:
+  Engine(const EngineConfig& config, const stack::Sysctls& sysctls, stack::Counters& counters,
+         const stack::Tracer& tracer, stack::TimerWheel& wheel, const IsnGenerator& isn,
+         PacketOutput& out);
+
+  // --- segment arrival ---------------------------------------------------------------------
+  // A segment for an existing connection (any state but LISTEN and CLOSED).
+  InputResult input(Tcb& t, const wire::Packet& p, Instant now);
+  // A SYN that a listener accepted: initializes `t` (fresh, CLOSED) as SYN-RECEIVED, sends the
+  // SYN+ACK. `isn` overrides the ISN (TIME-WAIT reuse).
+  void passive_open(Tcb& t, Listener& l, const wire::Packet& syn, Instant now,
+                    std::optional<SeqNum> isn = std::nullopt);
+  // A segment for a listener that is not a SYN it accepts (RFC 9293 §3.10.7.2).
+  void listen_input_non_syn(const wire::Packet& p, Instant now);
+  // SPEC §10.1: a segment for no socket. RST answers never answer an RST.
+  void reply_reset(const wire::Packet& p, Instant now);
+
+  // --- user calls (Tcb already created, tuple set) --------------------------------------------
+  void connect(Tcb& t, Instant now);
+  // Bytes accepted into the send queue.
+  size_t send(Tcb& t, std::span<const uint8_t> data, Instant now);
+  // After the application read: may send a window update (Linux tcp_cleanup_rbuf()).
+  void after_read(Tcb& t, size_t copied, Instant now);
+  void shutdown_write(Tcb& t, Instant now);
+  void shutdown_read(Tcb& t);
+  // close(): FIN (or RST when unread data / SO_LINGER {on,0}), the socket becomes an orphan.
+  void close(Tcb& t, Instant now);
+  // Abortive close: RST if the state calls for one, then CLOSED. `counter`: what to count.
+  void abort(Tcb& t, Instant now, stack::Counter counter, std::string_view reason);
+  void set_nodelay(Tcb& t, bool on, Instant now);
+  void set_keepalive(Tcb& t, Instant now);
+  void quickack(Tcb& t, Instant now);
+
+  // --- timers ------------------------------------------------------------------------------
+  // The Tcb's entry fired (or any time at/after one of its deadlines).
+  void on_timer(Tcb& t, Instant now);
+  // Re-arms the Tcb's TimerEntry at its earliest deadline.
+  void arm(Tcb& t);
+  [[nodiscard]] Instant earliest_deadline(const Tcb& t) const;
+
+  // --- helpers the stack uses ----------------------------------------------------------------
+  void set_state(Tcb& t, State to, Instant now);
+  // Runs output() and re-arms: what every entry point ends with.
+  void flush(Tcb& t, Instant now);
+  [[nodiscard]] const stack::Sysctls& sysctls() const { return sysctls_; }
+  [[nodiscard]] stack::Counters& counters() { return counters_; }
+  [[nodiscard]] static stack::TraceTuple trace_tuple(const Tcb& t);
+  // The ISN for a new connection with this tuple (SPEC §4.4).
+  [[nodiscard]] SeqNum choose_isn(const FourTuple& tuple, Instant now) const;
+  [[nodiscard]] uint32_t tsval(const Tcb& t, Instant now) const;
+
+ private:
+  enum class Verdict : uint8_t { kContinue, kDrop, kDropAck, kDropRst, kDone };
+
+  // input_handshake.cc
+  void input_syn_sent(Tcb& t, const wire::Packet& p, Instant now);
+  void negotiate_options(Tcb& t, const wire::TcpOptions& o);
+  // The listener's pending handshake (Linux tcp_check_req()); true if the segment should go
+  // on through the synchronized pipeline.
+  bool input_new_syn_recv(Tcb& t, const wire::Packet& p, Instant now);
+
+  // input_sync.cc
+  void input_synchronized(Tcb& t, const wire::Packet& p, Instant now);
+  Verdict check_paws(Tcb& t, const wire::Packet& p, Instant now);
+  Verdict check_sequence(Tcb& t, const wire::Packet& p, Instant now);
+  Verdict check_rst(Tcb& t, const wire::Packet& p, Instant now);
+  Verdict check_syn(Tcb& t, const wire::Packet& p, Instant now);
+  Verdict process_ack(Tcb& t, const wire::Packet& p, Instant now);
+  Verdict process_text(Tcb& t, const wire::Packet& p, Instant now);
+  void update_window(Tcb& t, const wire::TcpSegment& s);
+  void take_rtt_sample(Tcb& t, const wire::TcpSegment& s, Instant now);
+  void on_data_received(Tcb& t, uint32_t bytes, bool immediate, Instant now);
+  void store_ts_recent(Tcb& t, const wire::TcpSegment& s, Instant now);
+  // Linux tcp_oow_rate_limited(): true when an out-of-window ACK must not be sent now.
+  bool oow_rate_limited(Tcb& t, const wire::TcpSegment& s, stack::Counter skipped, Instant now,
+                        bool data_exempt = true);
+  void send_challenge_ack(Tcb& t, Instant now);
+  // The connection was reset by the peer (Linux tcp_reset()).
+  void peer_reset(Tcb& t, Instant now);
+  void established(Tcb& t, Instant now);
+
+  // input_time_wait.cc
+  InputResult input_time_wait(Tcb& t, const wire::Packet& p, Instant now);
+
+  // output.cc
+  void output(Tcb& t, Instant now);
+  bool send_data(Tcb& t, Instant now);
+  void send_segment(Tcb& t, uint8_t flags, SeqNum seq, uint32_t len, Instant now,
+                    bool retransmission);
+  void send_rst(Tcb& t, Instant now);  // RST from a Tcb's state (abort)
+  void send_probe(Tcb& t, Instant now);
+  // Linux tcp_select_window(): the window field, updating rcv_wnd/rcv_wup.
+  uint16_t select_window(Tcb& t);
+  [[nodiscard]] uint32_t free_space_window(const Tcb& t) const;
+  void transmit(wire::Packet& p, const Tcb* t, Instant now);
+  void emit_reset(const wire::Packet& to, Instant now);
+
+  // timers.cc
+  void rearm_rexmit(Tcb& t, Instant now);
+  void on_rexmit_timer(Tcb& t, Instant now);
+  void on_persist_timer(Tcb& t, Instant now);
+  void on_state_timer(Tcb& t, Instant now);
+  void on_keepalive_timer(Tcb& t, Instant now);
+  void start_time_wait(Tcb& t, Instant now);
+  void set_fin_wait2_timer(Tcb& t, Instant now);
+  void arm_keepalive(Tcb& t, Instant now);
+  void give_up(Tcb& t, Instant now, int err, std::string_view reason);
+  [[nodiscard]] RetrySysctls retry_sysctls() const;
+  [[nodiscard]] Duration keep_idle(const Tcb& t) const;
+  [[nodiscard]] Duration delack_timeout(const Tcb& t) const;
+
+  // user_calls.cc
+  void init_connection(Tcb& t, Instant now);
+  // The Tcb reached CLOSED through the protocol (Linux tcp_done()).
+  void done(Tcb& t, Instant now);
+
+  [[nodiscard]] int64_t sysctl(stack::SysctlId id) const { return sysctls_.get(id); }
+
+  EngineConfig config_;
+  const stack::Sysctls& sysctls_;
+  stack::Counters& counters_;
+  const stack::Tracer& tracer_;
+  stack::TimerWheel& wheel_;
+  IsnGenerator isn_;
+  PacketOutput& out_;
+  // Host-wide challenge ACK budget (tcp_challenge_ack_limit per second).
+  Instant challenge_window_start_ = Instant::infinite();
+  int64_t challenge_count_ = 0;
+  // Scratch for building packets (no allocation per segment).
+  wire::Packet scratch_packet_;
+  std::vector<uint8_t> scratch_payload_;
+  std::vector<uint8_t> scratch_bytes_;
+};
+
+// Human-readable verdicts for traces.
+inline constexpr std::string_view kDropPaws = "PAWSEstab";
+inline constexpr std::string_view kDropSeq = "out of window";
+
+}  // namespace synack::tcp

@@ -1,0 +1,189 @@
+// Segment arrival in the states where RFC 9293 §3.10.7 branches: LISTEN (a SYN opens a passive
+// connection), SYN-SENT, and the listener's pending handshake (Linux's request sock,
+// tcp_check_req(); SPEC §3.2 — state kNewSynRecv).
+//
+// SYN-SENT follows RFC 9293 §3.10.7.3 with Linux's details (tcp_rcv_synsent_state_process()):
+//   - an ACK that does not acknowledge our SYN is answered with RST seq = SEG.ACK and the
+//     attempt goes on (SPEC §4.2: a stale SYN+ACK from an old incarnation);
+//   - RST is accepted only with an acceptable ACK, and refuses the connection (ECONNREFUSED);
+//   - SYN+ACK establishes; a bare SYN is a simultaneous open (SPEC §4.3): SYN-RECEIVED and a
+//     SYN+ACK from our ISS.
+// The pending handshake of a listener checks the third ACK like tcp_check_req(): a
+// retransmitted SYN re-sends the SYN+ACK (rate limited), a wrong ACK number draws RST, RST or
+// a new SYN kill the request, and a full accept queue drops the ACK and keeps the request
+// (tcp_abort_on_overflow = 0) or resets it (= 1), SPEC §5.5.
+#include <algorithm>
+#include <cerrno>
+
+#include "tcp/congestion/window.h"
+#include "tcp/engine.h"
+
+namespace synack::tcp {
+
+using stack::Counter;
+using stack::SysctlId;
+using wire::tcp_flags::kAck;
+using wire::tcp_flags::kFin;
+using wire::tcp_flags::kRst;
+using wire::tcp_flags::kSyn;
+
+namespace {
+constexpr uint16_t kDefaultPeerMss = 536;  // SPEC §4.5, RFC 9293 §3.7.1
+constexpr uint16_t kMinMss = 88;           // Linux TCP_MIN_MSS
+constexpr uint32_t kTsOptionBytes = 12;
+}  // namespace
+
+void Engine::negotiate_options(Tcb& t, const wire::TcpOptions& o) {
+  t.ts_ok = sysctl(SysctlId::kTcpTimestamps) != 0 && o.timestamps.has_value();
+  t.sack_ok = sysctls_.get_bool(SysctlId::kTcpSack) && o.sack_permitted;
+  t.ws_ok = sysctls_.get_bool(SysctlId::kTcpWindowScaling) && o.window_scale.has_value();
+  if (t.ws_ok) {
+    // RFC 7323 §2.3: a shift above 14 is treated as 14.
+    t.snd_wscale = std::min<uint8_t>(*o.window_scale, 14);
+  } else {
+    t.snd_wscale = 0;
+    t.rcv_wscale = 0;
+  }
+  uint16_t peer_mss = o.mss.value_or(kDefaultPeerMss);
+  peer_mss = std::max(peer_mss, kMinMss);
+  const uint32_t mss = std::min<uint32_t>(peer_mss, t.adv_mss);
+  t.snd_mss = static_cast<uint16_t>(mss - (t.ts_ok ? kTsOptionBytes : 0));
+  // Linux tcp_initialize_rcv_mss().
+  uint32_t hint = std::min<uint32_t>(t.adv_mss, t.snd_mss);
+  hint = std::min<uint32_t>(hint, std::max<uint32_t>(t.rcv_wnd / 2, 1));
+  hint = std::min<uint32_t>(hint, kDefaultPeerMss);
+  t.rcv_mss = static_cast<uint16_t>(std::max<uint32_t>(hint, kMinMss));
+  if (t.ts_ok) {
+    t.ts_recent = o.timestamps->val;
+  }
+}
+
+void Engine::passive_open(Tcb& t, Listener& l, const wire::Packet& syn, Instant now,
+                          std::optional<SeqNum> isn) {
+  const wire::TcpSegment& s = syn.tcp;
+  t.tuple = FourTuple{.local_addr = syn.ip.dst,
+                      .remote_addr = syn.ip.src,
+                      .local_port = s.dst_port,
+                      .remote_port = s.src_port};
+  t.listener = &l;
+  t.passive = true;
+  t.opt = l.opt;
+  init_connection(t, now);
+  t.irs = s.seq;
+  (void)t.rq.reset(s.seq + 1);
+  t.rcv_wup = s.seq + 1;
+  t.iss = isn.has_value() ? *isn : choose_isn(t.tuple, now);
+  t.snd_una = t.snd_nxt = t.snd_max = t.snd_sml = t.iss;
+  (void)t.sq.reset(t.iss + 1);
+  t.cc = CongestionControl(CongestionAlgorithm::kNewReno, t.iss);
+  t.snd_wnd = s.window;  // a SYN's window is never scaled
+  t.max_window = t.snd_wnd;
+  t.snd_wl1 = s.seq;
+  t.snd_wl2 = t.iss;
+  negotiate_options(t, s.options);
+  if (t.ts_ok) t.ts_recent_stamp = now;
+  // Linux tcp_openreq_init_rwin(): the SYN+ACK's window uses the MSS less the TS option.
+  t.rcv_wnd = std::min<uint32_t>(t.window_clamp, 65535);
+  const uint32_t wmss = t.adv_mss - (t.ts_ok ? kTsOptionBytes : 0);
+  if (t.window_clamp > wmss) t.rcv_wnd = std::min<uint32_t>(t.window_clamp / wmss * wmss, 65535);
+  t.rcv_ssthresh = t.rcv_wnd;
+  ++l.syn_queue_len;
+  t.state = State::kListen;  // so the trace shows LISTEN -> NEW-SYN-RECV
+  set_state(t, State::kNewSynRecv, now);
+  t.want_syn = true;
+  flush(t, now);
+}
+
+void Engine::listen_input_non_syn(const wire::Packet& p, Instant now) {
+  // RFC 9293 §3.10.7.2: RST ignored; an ACK draws RST seq = SEG.ACK; anything else dropped.
+  if (p.tcp.has(kRst)) return;
+  if (p.tcp.has(kAck)) {
+    emit_reset(p, now);
+    return;
+  }
+  stack::TraceTuple tt{p.ip.dst, p.tcp.dst_port, p.ip.src, p.tcp.src_port};
+  tracer_.drop(now, tt, "LISTEN: no SYN", &p);
+}
+
+void Engine::established(Tcb& t, Instant now) {
+  set_state(t, State::kEstablished, now);
+  // Linux tcp_init_transfer(): IW 10, or 1 after more than one handshake retransmission;
+  // RFC 6298 §5.7 fallback RTO when the handshake gave no RTT sample.
+  t.cc = CongestionControl(CongestionAlgorithm::kNewReno, t.snd_una, initial_cwnd(t.syn_retrans));
+  t.rtt.fall_back_if_no_sample();
+  t.retransmits = 0;
+  t.retrans_stamp = Instant::infinite();
+  t.rexmit_at = Instant::infinite();
+  // Linux tcp_sndbuf_expand(), simplified: room for two initial windows' worth of segments
+  // unless SO_SNDBUF fixed the size.
+  if (t.opt.sndbuf == 0) {
+    const auto wmem = sysctls_.values(SysctlId::kTcpWmem);
+    const uint64_t want =
+        std::max<uint64_t>(uint64_t(wmem[1]), 2ull * kInitialCwnd * 2 * t.snd_mss);
+    t.sq.set_limit(static_cast<uint32_t>(std::min<uint64_t>(want, uint64_t(wmem[2]))));
+  }
+  if (t.passive && t.listener != nullptr) {
+    counters_.inc(Counter::kTcpPassiveOpens);
+    t.listener->push_accept(t);
+  }
+  arm_keepalive(t, now);
+}
+
+void Engine::input_syn_sent(Tcb& t, const wire::Packet& p, Instant now) {
+  const wire::TcpSegment& s = p.tcp;
+  const auto tt = trace_tuple(t);
+  if (s.has(kAck)) {
+    // RFC 9293 §3.10.7.3 first check: SEG.ACK =< ISS or SEG.ACK > SND.NXT is unacceptable.
+    if (s.ack <= t.iss || s.ack > t.snd_max) {
+      if (!s.has(kRst)) {
+        tracer_.drop(now, tt, "SYN-SENT: stale ACK, RST sent", &p);
+        emit_reset(p, now);  // SPEC §4.2
+      } else {
+        tracer_.drop(now, tt, "SYN-SENT: RST with unacceptable ACK", &p);
+      }
+      return;
+    }
+  }
+  if (s.has(kRst)) {
+    if (s.has(kAck)) {
+      peer_reset(t, now);  // ECONNREFUSED (SPEC §10.1)
+    } else {
+      tracer_.drop(now, tt, "SYN-SENT: RST without ACK", &p);
+    }
+    return;
+  }
+  if (!s.has(kSyn)) {
+    tracer_.drop(now, tt, "SYN-SENT: no SYN", &p);
+    return;
+  }
+  t.irs = s.seq;
+  (void)t.rq.reset(s.seq + 1);
+  t.rcv_wup = s.seq + 1;
+  t.last_rcv = now;
+  negotiate_options(t, s.options);
+  if (t.ts_ok) t.ts_recent_stamp = now;
+  t.snd_wnd = s.window;  // never scaled on a SYN
+  t.max_window = std::max(t.max_window, t.snd_wnd);
+  t.snd_wl1 = s.seq;
+  if (s.has(kAck)) {
+    t.snd_wl2 = s.ack;
+    t.snd_una = s.ack;
+    if (t.rtt_timing && t.syn_retrans == 0) {
+      t.rtt.sample(now - t.rtt_time, t.snd_una, t.snd_nxt);
+    }
+    t.rtt_timing = false;
+    established(t, now);
+    // Linux sends the third ACK at once (unless it has data to piggyback it on, which the
+    // output below does anyway).
+    // Data or FIN on a SYN+ACK (Fast Open servers) is not taken: the ACK covers only the
+    // SYN and the peer retransmits them.
+    t.want_ack = true;
+    return;
+  }
+  // Simultaneous open (SPEC §4.3): SYN-RECEIVED, SYN+ACK from our ISS.
+  t.snd_wl2 = t.iss;
+  set_state(t, State::kSynReceived, now);
+  t.want_syn = true;
+}
+
+}  // namespace synack::tcp

@@ -1,0 +1,491 @@
+// Segment arrival in SYN-RECEIVED and every synchronized state but TIME-WAIT: one pipeline in
+// RFC 9293 §3.10.7.4 order (STYLE lesson 4), each step returning a Verdict:
+//   0. PAWS              RFC 7323 §5 (Linux tcp_paws_discard(); RST exempt)
+//   1. sequence          Linux tcp_sequence(): the segment must overlap [rcv_wup, rcv_nxt +
+//   RCV.WND]
+//   2. RST               RFC 5961 §3: exact rcv_nxt resets, elsewhere in window a challenge ACK
+//   3. SYN               RFC 5961 §4: challenge ACK
+//   4. ACK               SYN-RECEIVED -> ESTABLISHED; RFC 5961 §5 range check; snd_una, RTT,
+//                        congestion control (NewReno, RFC 6582), window update (Linux
+//                        tcp_may_update_window()), FIN acknowledged -> state changes
+//   5. URG               ignored (SPEC §1.2)
+//   6. text              RecvQueue::insert(); ACK policy (delayed ACK, quick-ACK, every second
+//                        full segment, at once for out-of-order data)
+//   7. FIN               CLOSE-WAIT / CLOSING / TIME-WAIT
+// Steps only change the Tcb and set want_* flags; the drop-and-reply verdicts are applied at the
+// end (an ACK via output(), an RST straight to the segment's sender).
+// The listener's pending handshake is filtered first like Linux tcp_check_req()
+// (input_new_syn_recv) and then runs the same pipeline.
+#include <algorithm>
+#include <cerrno>
+
+#include "tcp/engine.h"
+
+namespace synack::tcp {
+
+using stack::Counter;
+using stack::SysctlId;
+using wire::tcp_flags::kAck;
+using wire::tcp_flags::kFin;
+using wire::tcp_flags::kRst;
+using wire::tcp_flags::kSyn;
+
+namespace {
+constexpr uint8_t kMaxQuickAcks = 16;                                // Linux TCP_MAX_QUICKACKS
+constexpr int32_t kPawsWindow = 1;                                   // Linux TCP_PAWS_WINDOW
+constexpr Duration kPaws24Days = Duration::seconds(24 * 24 * 3600);  // TCP_PAWS_24DAYS
+}  // namespace
+
+InputResult Engine::input(Tcb& t, const wire::Packet& p, Instant now) {
+  tracer_.segment_in(now, trace_tuple(t), t.state, p);
+  InputResult result;
+  switch (t.state) {
+    case State::kSynSent:
+      input_syn_sent(t, p, now);
+      break;
+    case State::kTimeWait:
+      result = input_time_wait(t, p, now);
+      break;
+    case State::kNewSynRecv:
+      if (input_new_syn_recv(t, p, now)) input_synchronized(t, p, now);
+      break;
+    case State::kClosed:
+    case State::kListen:
+      emit_reset(p, now);
+      return result;
+    default:
+      input_synchronized(t, p, now);
+      break;
+  }
+  if (t.state != State::kClosed) {
+    flush(t, now);
+  } else {
+    arm(t);
+  }
+  return result;
+}
+
+bool Engine::oow_rate_limited(Tcb& t, const wire::TcpSegment& s, Counter skipped, Instant now,
+                              bool data_exempt) {
+  // Linux tcp_oow_rate_limited(): data segments are not part of an ACK loop.
+  if (data_exempt && s.seq_len() != 0 && !s.has(kSyn)) return false;
+  const Duration limit = sysctls_.duration(SysctlId::kTcpInvalidRatelimit);
+  if (!t.last_oow_ack.is_infinite()) {
+    const Duration elapsed = now - t.last_oow_ack;
+    if (elapsed >= Duration::zero() && elapsed < limit) {
+      counters_.inc(skipped);
+      return true;
+    }
+  }
+  t.last_oow_ack = now;
+  return false;
+}
+
+void Engine::send_challenge_ack(Tcb& t, Instant now) {
+  // Linux tcp_send_challenge_ack(): per socket tcp_invalid_ratelimit, then the host-wide
+  // tcp_challenge_ack_limit per second (SPEC §10.3).
+  wire::TcpSegment none;
+  if (oow_rate_limited(t, none, Counter::kTcpExtTCPACKSkippedChallenge, now, false)) return;
+  if (challenge_window_start_.is_infinite() ||
+      now - challenge_window_start_ >= Duration::seconds(1)) {
+    challenge_window_start_ = now;
+    challenge_count_ = 0;
+  }
+  if (++challenge_count_ > sysctl(SysctlId::kTcpChallengeAckLimit)) return;
+  counters_.inc(Counter::kTcpExtTCPChallengeACK);
+  t.want_ack = true;
+}
+
+void Engine::store_ts_recent(Tcb& t, const wire::TcpSegment& s, Instant now) {
+  // Linux tcp_replace_ts_recent(): only from a segment that starts at or before rcv_wup
+  // (RFC 7323 §4.3: the last ACK sent), and never backwards.
+  if (!t.ts_ok || !s.options.timestamps) return;
+  if (s.seq > t.rcv_wup) return;
+  const uint32_t v = s.options.timestamps->val;
+  if (static_cast<int32_t>(v - t.ts_recent) >= 0 || t.ts_recent_stamp.is_infinite()) {
+    t.ts_recent = v;
+    t.ts_recent_stamp = now;
+  }
+}
+
+bool Engine::input_new_syn_recv(Tcb& t, const wire::Packet& p, Instant now) {
+  const wire::TcpSegment& s = p.tcp;
+  const auto tt = trace_tuple(t);
+  bool paws_reject = false;
+  if (t.ts_ok && s.options.timestamps) {
+    paws_reject = static_cast<int32_t>(t.ts_recent - s.options.timestamps->val) > 0 && !s.has(kRst);
+  }
+  // A retransmitted SYN: the SYN+ACK was lost, send it again (SPEC §4.7).
+  if (s.seq == t.irs && s.flags == kSyn && !paws_reject) {
+    if (!oow_rate_limited(t, s, Counter::kTcpExtTCPACKSkippedSynRecv, now)) t.want_syn = true;
+    return false;
+  }
+  if (s.has(kAck) && s.ack != t.iss + 1) {
+    tracer_.drop(now, tt, "SYN-RECV: bad ACK, RST sent", &p);
+    emit_reset(p, now);
+    return false;
+  }
+  // Linux tcp_in_window() against the request's window.
+  const SeqNum lo = t.rcv_nxt();
+  const SeqNum hi = lo + t.rcv_wnd;
+  const SeqNum end = s.seq + s.seq_len();
+  const bool in_window = s.seq == lo || (end > lo && s.seq < hi) || (s.seq == hi && s.seq == end);
+  if (paws_reject || !in_window) {
+    if (paws_reject) counters_.inc(Counter::kTcpExtPAWSEstab);
+    tracer_.drop(now, tt, paws_reject ? kDropPaws : kDropSeq, &p);
+    if (!s.has(kRst) && !oow_rate_limited(t, s, Counter::kTcpExtTCPACKSkippedSynRecv, now)) {
+      t.want_ack = true;
+    }
+    return false;
+  }
+  if (t.ts_ok && s.options.timestamps && s.seq <= lo) {
+    t.ts_recent = s.options.timestamps->val;
+    t.ts_recent_stamp = now;
+  }
+  const bool syn = s.has(kSyn) && s.seq != t.irs;
+  if (s.has(kRst) || syn) {
+    counters_.inc(Counter::kTcpAttemptFails);
+    if (s.has(kRst)) {
+      counters_.inc(Counter::kTcpExtEmbryonicRsts);
+    } else {
+      emit_reset(p, now);
+    }
+    tracer_.abort(now, tt, t.state, s.has(kRst) ? "RST in SYN-RECV" : "SYN in SYN-RECV");
+    done(t, now);
+    return false;
+  }
+  if (!s.has(kAck)) return false;
+  if (t.listener != nullptr && t.listener->accept_queue_full()) {
+    // SPEC §5.5.
+    counters_.inc(Counter::kTcpExtListenOverflows);
+    counters_.inc(Counter::kTcpExtListenDrops);
+    tracer_.drop(now, tt, "ListenOverflows", &p);
+    if (sysctls_.get_bool(SysctlId::kTcpAbortOnOverflow)) {
+      emit_reset(p, now);
+      done(t, now);
+    }
+    return false;
+  }
+  return true;
+}
+
+void Engine::input_synchronized(Tcb& t, const wire::Packet& p, Instant now) {
+  Verdict v = check_paws(t, p, now);
+  if (v == Verdict::kContinue) v = check_sequence(t, p, now);
+  if (v == Verdict::kContinue) {
+    t.last_rcv = now;
+    v = check_rst(t, p, now);
+  }
+  if (v == Verdict::kContinue) v = check_syn(t, p, now);
+  if (v == Verdict::kContinue) v = process_ack(t, p, now);
+  // URG (RFC 9293 §3.10.7.4 sixth): ignored, urgent data is not a goal (SPEC §1.2).
+  if (v == Verdict::kContinue) v = process_text(t, p, now);
+  switch (v) {
+    case Verdict::kDropAck:
+      t.want_ack = true;
+      break;
+    case Verdict::kDropRst:
+      emit_reset(p, now);
+      break;
+    default:
+      break;
+  }
+}
+
+Engine::Verdict Engine::check_paws(Tcb& t, const wire::Packet& p, Instant now) {
+  const wire::TcpSegment& s = p.tcp;
+  if (!t.ts_ok || !s.options.timestamps || t.ts_recent_stamp.is_infinite()) {
+    return Verdict::kContinue;
+  }
+  if (static_cast<int32_t>(t.ts_recent - s.options.timestamps->val) <= kPawsWindow) {
+    return Verdict::kContinue;
+  }
+  if (now - t.ts_recent_stamp >= kPaws24Days) return Verdict::kContinue;  // ts_recent too old
+  if (s.has(kRst)) return Verdict::kContinue;  // Linux: RST is accepted even if it fails PAWS
+  counters_.inc(Counter::kTcpExtPAWSEstab);
+  tracer_.drop(now, trace_tuple(t), kDropPaws, &p);
+  if (!oow_rate_limited(t, s, Counter::kTcpExtTCPACKSkippedPAWS, now)) return Verdict::kDropAck;
+  return Verdict::kDrop;
+}
+
+Engine::Verdict Engine::check_sequence(Tcb& t, const wire::Packet& p, Instant now) {
+  const wire::TcpSegment& s = p.tcp;
+  const SeqNum end = s.seq + s.seq_len();
+  const bool acceptable = !(end < t.rcv_wup) && !(s.seq > t.rcv_nxt() + t.receive_window());
+  if (acceptable) return Verdict::kContinue;
+  tracer_.drop(now, trace_tuple(t), kDropSeq, &p);
+  if (s.has(kRst)) {
+    // Linux tcp_reset_check(): the peer's RST right after its FIN (seq = rcv_nxt - 1).
+    const bool after_fin =
+        s.seq == t.rcv_nxt() - 1 &&
+        (t.state == State::kCloseWait || t.state == State::kLastAck || t.state == State::kClosing);
+    if (after_fin) {
+      peer_reset(t, now);
+      return Verdict::kDone;
+    }
+    return Verdict::kDrop;
+  }
+  if (s.has(kSyn)) {
+    counters_.inc(Counter::kTcpExtTCPSYNChallenge);
+    send_challenge_ack(t, now);
+    return Verdict::kDrop;
+  }
+  if (oow_rate_limited(t, s, Counter::kTcpExtTCPACKSkippedSeq, now)) return Verdict::kDrop;
+  if (!s.payload.empty() && s.seq < t.rcv_nxt()) {
+    counters_.inc(Counter::kTcpExtDelayedACKLost);  // Linux tcp_send_dupack()
+    t.quick = kMaxQuickAcks;
+  }
+  return Verdict::kDropAck;
+}
+
+Engine::Verdict Engine::check_rst(Tcb& t, const wire::Packet& p, Instant now) {
+  const wire::TcpSegment& s = p.tcp;
+  if (!s.has(kRst)) return Verdict::kContinue;
+  const bool after_fin =
+      s.seq == t.rcv_nxt() - 1 &&
+      (t.state == State::kCloseWait || t.state == State::kLastAck || t.state == State::kClosing);
+  if (s.seq == t.rcv_nxt() || after_fin) {
+    peer_reset(t, now);
+    return Verdict::kDone;
+  }
+  // RFC 5961 §3.2: in the window but not exact: challenge ACK.
+  tracer_.drop(now, trace_tuple(t), "RST not at rcv_nxt: challenge ACK", &p);
+  send_challenge_ack(t, now);
+  return Verdict::kDrop;
+}
+
+Engine::Verdict Engine::check_syn(Tcb& t, const wire::Packet& p, Instant now) {
+  const wire::TcpSegment& s = p.tcp;
+  if (!s.has(kSyn)) return Verdict::kContinue;
+  // Linux tcp_validate_incoming(): in simultaneous open, the peer's retransmitted SYN+ACK
+  // acknowledging ours passes.
+  if (t.state == State::kSynReceived && s.has(kAck) && s.seq + 1 == t.rcv_nxt() &&
+      s.seq_len() == 1 && s.ack == t.snd_nxt) {
+    return Verdict::kContinue;
+  }
+  counters_.inc(Counter::kTcpExtTCPSYNChallenge);
+  tracer_.drop(now, trace_tuple(t), "SYN in synchronized state: challenge ACK", &p);
+  send_challenge_ack(t, now);
+  return Verdict::kDrop;
+}
+
+void Engine::update_window(Tcb& t, const wire::TcpSegment& s) {
+  const uint32_t nwin = uint32_t{s.window} << t.snd_wscale;
+  // Linux tcp_may_update_window().
+  if (s.ack > t.snd_una || s.seq > t.snd_wl1 ||
+      (s.seq == t.snd_wl1 && (nwin > t.snd_wnd || nwin == 0))) {
+    if (t.persist && nwin > 0 && t.snd_wnd == 0) {
+      // Linux tcp_ack_probe(): the window opened, probing is over.
+      t.rtt.reset_backoff();
+      t.probes_started = Instant::infinite();
+      t.persist = false;
+      t.rexmit_at = Instant::infinite();
+    }
+    t.snd_wnd = nwin;
+    t.snd_wl1 = s.seq;
+    t.snd_wl2 = s.ack;
+    t.max_window = std::max(t.max_window, nwin);
+  }
+}
+
+void Engine::take_rtt_sample(Tcb& t, const wire::TcpSegment& s, Instant now) {
+  // Karn's rule (rtt.h): the timed segment if it was never retransmitted, else the echoed
+  // timestamp (unambiguous).
+  Duration sample = Duration::nanos(-1);
+  if (t.rtt_timing && t.snd_una >= t.rtt_seq) {
+    sample = now - t.rtt_time;
+    t.rtt_timing = false;
+  } else if (t.ts_ok && s.options.timestamps && s.options.timestamps->ecr != 0) {
+    const auto ms = static_cast<int32_t>(tsval(t, now) - s.options.timestamps->ecr);
+    if (ms >= 0) sample = Duration::millis(ms);
+  }
+  if (sample >= Duration::zero()) t.rtt.sample(sample, t.snd_una, t.snd_nxt);
+}
+
+Engine::Verdict Engine::process_ack(Tcb& t, const wire::Packet& p, Instant now) {
+  const wire::TcpSegment& s = p.tcp;
+  if (!s.has(kAck)) {
+    tracer_.drop(now, trace_tuple(t), "no ACK flag", &p);
+    return Verdict::kDrop;
+  }
+  if (t.state == State::kSynReceived || t.state == State::kNewSynRecv) {
+    if (!(t.snd_una < s.ack && s.ack <= t.snd_max)) return Verdict::kDropRst;
+    t.snd_una = s.ack;
+    if (t.snd_nxt < t.snd_una) t.snd_nxt = t.snd_una;
+    t.snd_wnd = uint32_t{s.window} << t.snd_wscale;
+    t.max_window = std::max(t.max_window, t.snd_wnd);
+    t.snd_wl1 = s.seq;
+    t.snd_wl2 = s.ack;
+    if (t.rtt_timing && t.syn_retrans == 0) t.rtt.sample(now - t.rtt_time, t.snd_una, t.snd_nxt);
+    t.rtt_timing = false;
+    store_ts_recent(t, s, now);
+    established(t, now);
+    return Verdict::kContinue;
+  }
+  // RFC 5961 §5.2 (SPEC §10.3): an ACK for data never sent, or older than the largest window
+  // the peer ever offered, is dropped with a (rate-limited) challenge ACK.
+  if (s.ack > t.snd_max || s.ack < t.snd_una - t.max_window) {
+    tracer_.drop(now, trace_tuple(t), "ACK out of range: challenge ACK", &p);
+    send_challenge_ack(t, now);
+    return Verdict::kDrop;
+  }
+  store_ts_recent(t, s, now);
+  if (s.ack < t.snd_una) return Verdict::kContinue;  // old ACK: ignore it, keep the text
+
+  t.probes_out = 0;  // Linux tcp_ack(): the peer is alive
+  const uint32_t mss = t.snd_mss;
+  const uint32_t prior_in_flight = t.in_flight();
+  const uint32_t prior_wnd = t.snd_wnd;
+  update_window(t, s);
+  if (s.ack > t.snd_una) {
+    const uint32_t acked = static_cast<uint32_t>(s.ack - t.snd_una);
+    const AckResult r = t.sq.ack(s.ack);
+    t.snd_una = s.ack;
+    if (t.snd_nxt < t.snd_una) t.snd_nxt = t.snd_una;
+    take_rtt_sample(t, s, now);
+    t.retransmits = 0;
+    t.retrans_stamp = Instant::infinite();
+    counters_.add(Counter::kTcpExtTCPDelivered, (acked + mss - 1) / mss);
+    const uint64_t cwnd_bytes = uint64_t{t.cc.cwnd()} * mss;
+    const bool cwnd_limited = t.cc.in_slow_start() ? 2ull * prior_in_flight > cwnd_bytes
+                                                   : prior_in_flight + mss >= cwnd_bytes;
+    const AckSample sample{.ack = s.ack,
+                           .acked_segments = (acked + mss - 1) / mss,
+                           .flight_size = (t.in_flight() + mss - 1) / mss,
+                           .cwnd_limited = cwnd_limited,
+                           .rtt = Duration::nanos(-1),
+                           .now = now};
+    if (t.cc.on_ack(sample) == AckAction::kRetransmitFirstUnacked) t.want_rexmit_head = true;
+    // Linux tcp_rearm_rto(): restart while data is outstanding, stop when all is acked.
+    t.rexmit_at = Instant::infinite();
+    t.persist = false;
+    if (r.fin_acked) {
+      switch (t.state) {
+        case State::kFinWait1:
+          set_state(t, State::kFinWait2, now);
+          if (t.orphan) set_fin_wait2_timer(t, now);
+          break;
+        case State::kClosing:
+          start_time_wait(t, now);
+          return Verdict::kDone;
+        case State::kLastAck:
+          done(t, now);
+          return Verdict::kDone;
+        default:
+          break;
+      }
+    }
+  } else if (s.payload.empty() && !s.has(kSyn) && !s.has(kFin) && t.snd_wnd == prior_wnd &&
+             t.has_unacked()) {
+    // RFC 5681 §2 duplicate ACK.
+    const uint32_t flight = (prior_in_flight + mss - 1) / mss;
+    const CaState before = t.cc.state();
+    if (t.cc.on_dupack(s.ack, t.snd_max, flight) == DupAckAction::kFastRetransmit) {
+      counters_.inc(Counter::kTcpExtTCPFastRetrans);
+      if (before != CaState::kRecovery) counters_.inc(Counter::kTcpExtTCPRenoRecovery);
+      t.want_rexmit_head = true;
+      t.rexmit_at = Instant::infinite();  // re-armed from now after the retransmission
+    }
+  }
+  if (t.opt.keepalive) arm_keepalive(t, now);
+  return Verdict::kContinue;
+}
+
+void Engine::on_data_received(Tcb& t, uint32_t bytes, bool immediate, Instant now) {
+  // Linux tcp_event_data_recv() + __tcp_ack_snd_check().
+  if (!t.data_seen) {
+    t.data_seen = true;
+    const uint32_t q = std::max<uint32_t>(t.rcv_wnd / (2u * t.rcv_mss), 2);
+    t.quick = static_cast<uint8_t>(std::min<uint32_t>(q, kMaxQuickAcks));
+  }
+  if (bytes >= t.rcv_mss) t.rcv_mss = static_cast<uint16_t>(std::min<uint32_t>(bytes, t.adv_mss));
+  // Linux tcp_grow_window(): let the offered window grow as data arrives.
+  if (t.rcv_ssthresh < t.window_clamp) {
+    t.rcv_ssthresh = std::min<uint32_t>(t.rcv_ssthresh + 2u * t.adv_mss, t.window_clamp);
+  }
+  t.last_data_rcv = now;
+  const bool two_segments = static_cast<uint32_t>(t.rcv_nxt() - t.rcv_wup) > t.rcv_mss;
+  if (immediate || two_segments || (t.quick > 0 && !t.pingpong) || t.rq.ofo_ranges() > 0) {
+    t.want_ack = true;
+  } else {
+    t.want_delack = true;
+    if (t.delack_at.is_infinite()) t.delack_at = now + delack_timeout(t);
+  }
+}
+
+Engine::Verdict Engine::process_text(Tcb& t, const wire::Packet& p, Instant now) {
+  const wire::TcpSegment& s = p.tcp;
+  const bool fin = s.has(kFin);
+  const auto len = static_cast<uint32_t>(s.payload.size());
+  if (len == 0 && !fin) return Verdict::kDone;
+  switch (t.state) {
+    case State::kEstablished:
+    case State::kFinWait1:
+    case State::kFinWait2:
+      break;
+    case State::kCloseWait:
+    case State::kClosing:
+    case State::kLastAck:
+      // The peer's FIN is in; only a retransmission of old data or of the FIN can come, and
+      // it is ACKed again (Linux tcp_rcv_state_process() -> tcp_data_queue()).
+      if (s.seq < t.rcv_nxt()) {
+        if (t.want_delack) counters_.inc(Counter::kTcpExtDelayedACKLost);
+        t.quick = kMaxQuickAcks;
+        return Verdict::kDropAck;
+      }
+      return Verdict::kDone;
+    default:
+      return Verdict::kDone;
+  }
+  if (t.rd_shut && (t.state == State::kFinWait1 || t.state == State::kFinWait2) && len > 0 &&
+      s.seq + len > t.rcv_nxt()) {
+    // RFC 1122 §4.2.2.13 / Linux: new data after close() resets the connection.
+    counters_.inc(Counter::kTcpExtTCPAbortOnData);
+    t.error = ECONNRESET;
+    tracer_.abort(now, trace_tuple(t), t.state, "data after close()");
+    done(t, now);
+    return Verdict::kDropRst;
+  }
+  if (len > 0 && s.seq == t.rcv_nxt() && t.receive_window() == 0) {
+    counters_.inc(Counter::kTcpExtTCPZeroWindowDrop);
+    tracer_.drop(now, trace_tuple(t), "TCPZeroWindowDrop", &p);
+    t.quick = kMaxQuickAcks;
+    return Verdict::kDropAck;
+  }
+  const InsertResult r = t.rq.insert(s.seq, s.payload, fin);
+  if (r.out_of_order > 0) counters_.inc(Counter::kTcpExtTCPOFOQueue);
+  if (r.ofo_dropped > 0) counters_.inc(Counter::kTcpExtTCPOFODrop);
+  if (r.in_order > 0) {
+    on_data_received(t, len, r.filled_gap, now);
+  } else if (r.wants_immediate_ack()) {
+    if (r.duplicate > 0 && t.want_delack) counters_.inc(Counter::kTcpExtDelayedACKLost);
+    t.want_ack = true;
+  }
+  if (r.fin) {
+    switch (t.state) {
+      case State::kEstablished:
+        set_state(t, State::kCloseWait, now);
+        // Linux tcp_fin(): the application will probably answer; ACK with a delay so the
+        // ACK can ride on its data or FIN.
+        t.pingpong = true;
+        if (!t.want_ack) {
+          t.want_delack = true;
+          if (t.delack_at.is_infinite()) t.delack_at = now + delack_timeout(t);
+        }
+        break;
+      case State::kFinWait1:
+        t.want_ack = true;
+        set_state(t, State::kClosing, now);
+        break;
+      case State::kFinWait2:
+        t.want_ack = true;
+        start_time_wait(t, now);
+        break;
+      default:
+        break;
+    }
+  }
+  return Verdict::kContinue;
+}
+
+}  // namespace synack::tcp

@@ -1,0 +1,339 @@
+// output(): what a connection sends now, decided from the Tcb alone (STYLE lesson 5; FreeBSD
+// tcp_output(), Linux tcp_write_xmit() + tcp_send_ack()).
+//
+// Order of decisions, each from Tcb fields input and the timers set:
+//   1. want_syn          our SYN (SYN-SENT) or SYN+ACK (SYN-RECEIVED), seq = ISS
+//   2. want_probe        keepalive / zero-window probe: seq = snd_una - 1, no data (SPEC §11.2)
+//   3. want_rexmit_head  one segment at snd_una (fast retransmit, NewReno partial ACK, RTO)
+//   4. new data          from snd_nxt while the data fits min(cwnd, snd_wnd) — Nagle
+//                        (Minshall's variant, Linux tcp_nagle_check) holds back a small segment
+//                        while a small one is unacknowledged; the FIN rides on the last data
+//                        segment or goes alone after it (never ahead of data, SPEC §8.2)
+//   5. want_ack          a pure ACK if nothing above carried one (every segment after the SYN
+//                        exchange carries ACK, so any segment clears the debt)
+// Sequence space: snd_nxt is where new transmission continues; after an RTO it goes back to
+// snd_una (go-back-N, as a NewReno sender without SACK does) and everything below snd_max is a
+// retransmission (Tcp RetransSegs; OutSegs counts the rest).
+//
+// Segments are built in the engine's scratch Packet and payload buffer and emitted into one
+// scratch byte buffer handed to PacketOutput: no allocation per segment.
+#include <algorithm>
+
+#include "tcp/engine.h"
+
+namespace synack::tcp {
+
+using stack::Counter;
+using wire::tcp_flags::kAck;
+using wire::tcp_flags::kFin;
+using wire::tcp_flags::kPsh;
+using wire::tcp_flags::kRst;
+using wire::tcp_flags::kSyn;
+
+namespace {
+
+constexpr uint32_t kTsOptionBytes = 12;  // nop, nop, TS: Linux TCPOLEN_TSTAMP_ALIGNED
+
+bool can_send_data(State s) {
+  switch (s) {
+    case State::kEstablished:
+    case State::kCloseWait:
+    case State::kFinWait1:
+    case State::kClosing:
+    case State::kLastAck:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+void Engine::output(Tcb& t, Instant now) {
+  if (t.state == State::kClosed || t.state == State::kListen) return;
+
+  if (t.want_syn) {
+    t.want_syn = false;
+    const bool synack = t.state == State::kSynReceived || t.state == State::kNewSynRecv;
+    const bool retransmission = t.snd_max != t.iss;
+    if (!retransmission && !t.rtt_timing) {
+      t.rtt_timing = true;
+      t.rtt_seq = t.iss + 1;
+      t.rtt_time = now;
+    }
+    send_segment(t, synack ? (kSyn | kAck) : kSyn, t.iss, 0, now, retransmission);
+    if (t.snd_nxt == t.iss) t.snd_nxt = t.iss + 1;
+    if (t.snd_max < t.snd_nxt) t.snd_max = t.snd_nxt;
+  }
+  if (t.state == State::kSynSent) {
+    rearm_rexmit(t, now);
+    return;
+  }
+
+  if (t.want_probe) {
+    t.want_probe = false;
+    send_probe(t, now);
+  }
+
+  if (t.want_rexmit_head && can_send_data(t.state)) {
+    t.want_rexmit_head = false;
+    // One segment at snd_una, whatever the windows say (RFC 5681 §3.2 step 2, RFC 6298 §5.4).
+    const uint32_t data_left = static_cast<uint32_t>(t.sq.end_seq() - t.snd_una);
+    const uint32_t len = std::min<uint32_t>(data_left, t.snd_mss);
+    const auto fin = t.sq.fin_seq();
+    uint8_t flags = kAck;
+    if (fin && t.snd_una + len == *fin && t.snd_max > *fin) flags |= kFin;
+    if (len > 0 || (flags & kFin) != 0) {
+      if (t.rtt_timing && t.rtt_seq > t.snd_una) t.rtt_timing = false;  // Karn
+      send_segment(t, flags, t.snd_una, len, now, /*retransmission=*/true);
+      const SeqNum end = t.snd_una + len + ((flags & kFin) != 0 ? 1 : 0);
+      if (t.snd_nxt < end) t.snd_nxt = end;
+    }
+  }
+
+  if (can_send_data(t.state)) send_data(t, now);
+
+  if (t.want_ack) send_segment(t, kAck, t.snd_nxt, 0, now, false);
+  rearm_rexmit(t, now);
+}
+
+// Sends new (or, after an RTO, re-sent) data and the FIN from snd_nxt. Returns true if
+// anything went out.
+bool Engine::send_data(Tcb& t, Instant now) {
+  bool sent = false;
+  const uint32_t mss = t.snd_mss;
+  const uint64_t cwnd_bytes = uint64_t{t.cc.cwnd()} * mss;
+  for (;;) {
+    const SeqNum data_end = t.sq.end_seq();
+    const auto fin = t.sq.fin_seq();
+    const uint32_t unsent = t.snd_nxt < data_end ? static_cast<uint32_t>(data_end - t.snd_nxt) : 0;
+    const bool fin_due = fin.has_value() && t.snd_nxt == *fin;
+    if (unsent == 0 && !fin_due) break;
+    // Congestion window, in bytes of sequence space in flight (Linux tcp_cwnd_test counts
+    // packets; one partly filled segment may still go).
+    if (t.in_flight() >= cwnd_bytes) break;
+    const SeqNum wnd_end = t.snd_una + t.snd_wnd;
+    const int32_t room_signed = wnd_end - t.snd_nxt;
+    const uint32_t room = room_signed > 0 ? static_cast<uint32_t>(room_signed) : 0;
+    uint32_t len = std::min(unsent, mss);
+    if (len > 0) {
+      if (room == 0) break;  // zero window: the persist timer takes over
+      if (room < len) {
+        // Sender SWS avoidance (RFC 9293 §3.8.6.2.1): a window-limited piece only when it is
+        // at least half the largest window the peer offered.
+        if (room < t.max_window / 2) break;
+        len = room;
+      }
+      const bool last = len == unsent;
+      const bool fin_here = last && fin.has_value() && room > len;
+      if (len < mss && !fin_here && !t.opt.nodelay) {
+        // Nagle, Minshall's variant (Linux tcp_nagle_check(), tcp_minshall_check()): hold a
+        // small segment while an earlier small one is unacknowledged. A segment carrying FIN
+        // is never held (tcp_nagle_test()).
+        const bool small_unacked = t.snd_sml > t.snd_una && t.snd_sml <= t.snd_nxt;
+        if (last && small_unacked) break;
+      }
+      uint8_t flags = kAck;
+      if (last) flags |= kPsh;
+      if (fin_here) flags |= kFin;
+      const bool retransmission = t.snd_nxt < t.snd_max;
+      if (!retransmission && !t.rtt_timing) {
+        t.rtt_timing = true;
+        t.rtt_seq = t.snd_nxt + len;
+        t.rtt_time = now;
+      } else if (retransmission && t.rtt_timing && t.rtt_seq > t.snd_nxt) {
+        t.rtt_timing = false;  // Karn: never time a retransmitted segment
+      }
+      send_segment(t, flags, t.snd_nxt, len, now, retransmission);
+      if (len < mss) t.snd_sml = t.snd_nxt + len;
+      t.snd_nxt += len + (fin_here ? 1 : 0);
+    } else {
+      // A FIN alone needs one sequence number of window (Linux tcp_snd_wnd_test()).
+      if (room == 0) break;
+      send_segment(t, kAck | kFin, t.snd_nxt, 0, now, t.snd_nxt < t.snd_max);
+      t.snd_nxt += 1;
+    }
+    if (t.snd_max < t.snd_nxt) t.snd_max = t.snd_nxt;
+    sent = true;
+  }
+  return sent;
+}
+
+// Linux tcp_xmit_probe_skb(): a segment the peer must answer with an ACK because its sequence
+// number is old — seq = snd_una - 1, no data. Used for keepalives and zero-window probes.
+void Engine::send_probe(Tcb& t, Instant now) {
+  send_segment(t, kAck, t.snd_una - 1, 0, now, false);
+}
+
+uint32_t Engine::free_space_window(const Tcb& t) const {
+  // Linux __tcp_select_window(), simplified: the free receive space, capped by rcv_ssthresh
+  // (which grows as data arrives, tcp_grow_window()), zero below one MSS when the buffer is
+  // more than half full (receiver SWS avoidance, RFC 9293 §3.8.6.2.2), aligned up to the
+  // window-scale granularity so it is not scaled away.
+  uint32_t free_space = t.rq.window();
+  const uint32_t full = t.window_clamp;
+  if (free_space < full / 2 && free_space < t.rcv_mss) return 0;
+  free_space = std::min(free_space, t.rcv_ssthresh);
+  if (t.rcv_wscale != 0) {
+    const uint32_t g = uint32_t{1} << t.rcv_wscale;
+    return (free_space + g - 1) / g * g;
+  }
+  // No scaling: a multiple of the MSS (Linux's "quantize" branch).
+  if (free_space > t.rcv_mss) free_space = free_space / t.rcv_mss * t.rcv_mss;
+  return free_space;
+}
+
+uint16_t Engine::select_window(Tcb& t) {
+  // Linux tcp_select_window(): never shrink the right edge already offered (RFC 9293
+  // §3.8.6.2.2); record what was offered in rcv_wnd/rcv_wup.
+  const uint32_t cur = t.receive_window();
+  uint32_t nw = free_space_window(t);
+  if (nw < cur) {
+    const uint32_t g = uint32_t{1} << t.rcv_wscale;
+    nw = (cur + g - 1) / g * g;
+  }
+  const uint32_t max_field = uint32_t{65535} << t.rcv_wscale;
+  nw = std::min(nw, max_field);
+  const bool was_zero = t.rcv_wnd == 0;
+  t.rcv_wnd = nw;
+  t.rcv_wup = t.rcv_nxt();
+  const auto field = static_cast<uint16_t>(nw >> t.rcv_wscale);
+  if (field == 0) {
+    counters_.inc(Counter::kTcpExtTCPToZeroWindowAdv);
+  } else if (was_zero) {
+    counters_.inc(Counter::kTcpExtTCPFromZeroWindowAdv);
+  }
+  return field;
+}
+
+void Engine::send_segment(Tcb& t, uint8_t flags, SeqNum seq, uint32_t len, Instant now,
+                          bool retransmission) {
+  wire::Packet& p = scratch_packet_;
+  p = wire::Packet{};
+  p.ip.src = t.tuple.local_addr;
+  p.ip.dst = t.tuple.remote_addr;
+  p.ip.id = t.ip_id++;
+  wire::TcpSegment& s = p.tcp;
+  s.src_port = t.tuple.local_port;
+  s.dst_port = t.tuple.remote_port;
+  s.seq = seq;
+  s.flags = flags;
+  const bool syn = (flags & kSyn) != 0;
+  if ((flags & kAck) != 0) s.ack = t.rcv_nxt();
+  wire::TcpOptions& o = s.options;
+  if (syn) {
+    // SPEC §1.3.1: the SYN's window is never scaled.
+    s.window = static_cast<uint16_t>(std::min<uint32_t>(t.rcv_wnd, 65535));
+    o.mss = t.adv_mss;
+    const bool synack = (flags & kAck) != 0;
+    const auto& sc = sysctls_;
+    if (synack ? t.sack_ok : sc.get_bool(stack::SysctlId::kTcpSack)) o.sack_permitted = true;
+    if (synack ? t.ts_ok : sc.get(stack::SysctlId::kTcpTimestamps) != 0) {
+      o.timestamps = wire::Timestamps{tsval(t, now), synack ? t.ts_recent : 0};
+    }
+    if (synack ? t.ws_ok : sc.get_bool(stack::SysctlId::kTcpWindowScaling)) {
+      o.window_scale = t.rcv_wscale;
+    }
+  } else {
+    s.window = (flags & kRst) != 0 && (flags & kAck) == 0 ? 0 : select_window(t);
+    if (t.ts_ok) o.timestamps = wire::Timestamps{tsval(t, now), t.ts_recent};
+    if (t.sack_ok && t.rq.ofo_ranges() > 0 && (flags & kRst) == 0) {
+      // RFC 2018 §4: SACK blocks on ACKs while out-of-order data is held; 3 fit beside TS.
+      const size_t max_blocks = t.ts_ok ? 3 : 4;
+      o.sack_block_count = static_cast<uint8_t>(
+          t.rq.sack_blocks(std::span<wire::SackBlock>(o.sack_blocks.data(), max_blocks)));
+      // Linux tcp_current_mss(): options beyond the usual shorten the payload, never the MSS.
+      const uint32_t extra =
+          static_cast<uint32_t>(wire::emitted_options_size(o)) - (t.ts_ok ? kTsOptionBytes : 0);
+      if (len + extra > t.snd_mss && len > extra) len = std::min(len, t.snd_mss - extra);
+    }
+  }
+  if (len > 0) {
+    const size_t n = t.sq.copy_out(seq, std::span<uint8_t>(scratch_payload_.data(), len));
+    s.payload = std::span<const uint8_t>(scratch_payload_.data(), n);
+  }
+  transmit(p, &t, now);
+
+  if (retransmission) {
+    counters_.inc(Counter::kTcpRetransSegs);
+    if (syn) counters_.inc(Counter::kTcpExtTCPSynRetrans);
+  } else {
+    counters_.inc(Counter::kTcpOutSegs);
+    if (len > 0) counters_.inc(Counter::kTcpExtTCPOrigDataSent);
+  }
+  if ((flags & kRst) != 0) counters_.inc(Counter::kTcpOutRsts);
+  if (len > 0) {
+    // Linux tcp_event_data_sent(): a reply within ato of the last data received makes the
+    // connection interactive (pingpong): ACKs are then delayed to ride on data.
+    if (now - t.last_data_rcv < delack_timeout(t) && t.quick == 0) t.pingpong = true;
+  }
+  if ((flags & kAck) != 0) {
+    // Linux tcp_event_ack_sent(): any ACK pays the debt.
+    if (t.want_ack || t.want_delack) {
+      if (t.quick > 0) --t.quick;
+    }
+    t.want_ack = false;
+    t.want_delack = false;
+    t.delack_at = Instant::infinite();
+  }
+}
+
+void Engine::send_rst(Tcb& t, Instant now) {
+  // Linux tcp_send_active_reset(): RST|ACK at an acceptable sequence number (snd_nxt, or the
+  // right window edge if snd_nxt is beyond it), with the usual options.
+  const SeqNum wnd_end = t.snd_una + t.snd_wnd;
+  const SeqNum seq = t.snd_nxt <= wnd_end ? t.snd_nxt : wnd_end;
+  send_segment(t, kRst | kAck, seq, 0, now, false);
+}
+
+void Engine::transmit(wire::Packet& p, const Tcb* t, Instant now) {
+  const size_t need = wire::emitted_size(p);
+  if (scratch_bytes_.size() < need) scratch_bytes_.resize(need);
+  const size_t n = wire::emit_packet(p, std::span<uint8_t>(scratch_bytes_.data(), need));
+  if (n == 0) {
+    counters_.inc(Counter::kIpOutDiscards);
+    return;
+  }
+  counters_.inc(Counter::kIpOutRequests);
+  counters_.inc(Counter::kIpOutTransmits);
+  counters_.add(Counter::kIpExtOutOctets, n);
+  if (tracer_.enabled()) {
+    stack::TraceTuple tt{.local_addr = p.ip.src,
+                         .local_port = p.tcp.src_port,
+                         .remote_addr = p.ip.dst,
+                         .remote_port = p.tcp.dst_port};
+    tracer_.segment_out(now, tt, t != nullptr ? t->state : State::kClosed, p);
+  }
+  out_.transmit(std::span<const uint8_t>(scratch_bytes_.data(), n), now);
+}
+
+void Engine::emit_reset(const wire::Packet& to, Instant now) {
+  // SPEC §10.1 (RFC 9293 §3.10.7.1, Linux tcp_v4_send_reset()): seq = SEG.ACK if ACK was set,
+  // else seq 0 and ack = SEG.SEQ + SEG.LEN with ACK. No options, window 0, IP id 0.
+  const wire::TcpSegment& in = to.tcp;
+  if (in.has(kRst)) return;  // never answer RST with RST (SPEC §10.4)
+  wire::Packet& p = scratch_packet_;
+  p = wire::Packet{};
+  p.ip.src = to.ip.dst;
+  p.ip.dst = to.ip.src;
+  p.ip.id = 0;
+  p.tcp.src_port = in.dst_port;
+  p.tcp.dst_port = in.src_port;
+  if (in.has(kAck)) {
+    p.tcp.seq = in.ack;
+    p.tcp.flags = kRst;
+  } else {
+    p.tcp.seq = SeqNum{0};
+    p.tcp.ack = in.seq + in.seq_len();
+    p.tcp.flags = kRst | kAck;
+  }
+  transmit(p, nullptr, now);
+  counters_.inc(Counter::kTcpOutSegs);
+  counters_.inc(Counter::kTcpOutRsts);
+}
+
+void Engine::reply_reset(const wire::Packet& p, Instant now) {
+  emit_reset(p, now);
+}
+
+}  // namespace synack::tcp
