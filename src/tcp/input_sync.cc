@@ -417,6 +417,14 @@ Engine::Verdict Engine::process_text(Tcb& t, const wire::Packet& p, Instant now)
   const wire::TcpSegment& s = p.tcp;
   const bool fin = s.has(kFin);
   const auto len = static_cast<uint32_t>(s.payload.size());
+  if (s.seq_len() > 0 && s.seq + s.seq_len() <= t.rcv_nxt()) {
+    // Everything in it was received before (a retransmission, or the peer's SYN+ACK crossing
+    // ours in simultaneous open): ACK at once (Linux tcp_data_queue(), "force an immediate
+    // ack").
+    if (t.want_delack) counters_.inc(Counter::kTcpExtDelayedACKLost);
+    t.quick = kMaxQuickAcks;
+    return Verdict::kDropAck;
+  }
   if (len == 0 && !fin) return Verdict::kDone;
   switch (t.state) {
     case State::kEstablished:
@@ -466,9 +474,12 @@ Engine::Verdict Engine::process_text(Tcb& t, const wire::Packet& p, Instant now)
       case State::kEstablished:
         set_state(t, State::kCloseWait, now);
         // Linux tcp_fin(): the application will probably answer; ACK with a delay so the
-        // ACK can ride on its data or FIN.
+        // ACK can ride on its data or FIN. Before any data arrived Linux's ato is still 0
+        // and the delayed-ACK timer fires at once.
         t.pingpong = true;
-        if (!t.want_ack) {
+        if (!t.data_seen) {
+          t.want_ack = true;
+        } else if (!t.want_ack) {
           t.want_delack = true;
           if (t.delack_at.is_infinite()) t.delack_at = now + delack_timeout(t);
         }
