@@ -159,6 +159,8 @@ class Engine {
   // Linux tcp_select_window(): the window field, updating rcv_wnd/rcv_wup.
   uint16_t select_window(Tcb& t);
   [[nodiscard]] uint32_t free_space_window(const Tcb& t) const;
+  // Payload bytes per segment now: snd_mss less the SACK blocks this segment will carry.
+  [[nodiscard]] uint32_t current_mss(const Tcb& t) const;
   void transmit(wire::Packet& p, const Tcb* t, Instant now);
   void emit_reset(const wire::Packet& to, Instant now);
 

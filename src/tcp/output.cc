@@ -32,8 +32,6 @@ using wire::tcp_flags::kSyn;
 
 namespace {
 
-constexpr uint32_t kTsOptionBytes = 12;  // nop, nop, TS: Linux TCPOLEN_TSTAMP_ALIGNED
-
 bool can_send_data(State s) {
   switch (s) {
     case State::kEstablished:
@@ -79,7 +77,7 @@ void Engine::output(Tcb& t, Instant now) {
     t.want_rexmit_head = false;
     // One segment at snd_una, whatever the windows say (RFC 5681 §3.2 step 2, RFC 6298 §5.4).
     const uint32_t data_left = static_cast<uint32_t>(t.sq.end_seq() - t.snd_una);
-    const uint32_t len = std::min<uint32_t>(data_left, t.snd_mss);
+    const uint32_t len = std::min<uint32_t>(data_left, current_mss(t));
     const auto fin = t.sq.fin_seq();
     uint8_t flags = kAck;
     if (fin && t.snd_una + len == *fin && t.snd_max > *fin) flags |= kFin;
@@ -88,12 +86,15 @@ void Engine::output(Tcb& t, Instant now) {
       send_segment(t, flags, t.snd_una, len, now, /*retransmission=*/true);
       const SeqNum end = t.snd_una + len + ((flags & kFin) != 0 ? 1 : 0);
       if (t.snd_nxt < end) t.snd_nxt = end;
+      if (t.snd_max < t.snd_nxt) t.snd_max = t.snd_nxt;
     }
   }
 
   if (can_send_data(t.state)) send_data(t, now);
 
-  if (t.want_ack) send_segment(t, kAck, t.snd_nxt, 0, now, false);
+  // A pure ACK carries the highest sequence number sent (Linux's snd_nxt, which an RTO never
+  // moves back): the peer has seen it, so the ACK is acceptable there.
+  if (t.want_ack) send_segment(t, kAck, t.snd_max, 0, now, false);
   rearm_rexmit(t, now);
 }
 
@@ -101,8 +102,8 @@ void Engine::output(Tcb& t, Instant now) {
 // anything went out.
 bool Engine::send_data(Tcb& t, Instant now) {
   bool sent = false;
-  const uint32_t mss = t.snd_mss;
-  const uint64_t cwnd_bytes = uint64_t{t.cc.cwnd()} * mss;
+  const uint32_t mss = current_mss(t);
+  const uint64_t cwnd_bytes = uint64_t{t.cc.cwnd()} * t.snd_mss;
   for (;;) {
     const SeqNum data_end = t.sq.end_seq();
     const auto fin = t.sq.fin_seq();
@@ -163,6 +164,15 @@ bool Engine::send_data(Tcb& t, Instant now) {
 // number is old — seq = snd_una - 1, no data. Used for keepalives and zero-window probes.
 void Engine::send_probe(Tcb& t, Instant now) {
   send_segment(t, kAck, t.snd_una - 1, 0, now, false);
+}
+
+uint32_t Engine::current_mss(const Tcb& t) const {
+  // Linux tcp_current_mss(): SACK blocks on this segment take room from the payload
+  // (nop, nop, kind, length and 8 bytes per block), the MSS itself does not change.
+  if (!t.sack_ok || t.rq.ofo_ranges() == 0) return t.snd_mss;
+  const size_t blocks = std::min<size_t>(t.rq.ofo_ranges(), t.ts_ok ? 3 : 4);
+  const auto extra = static_cast<uint32_t>(4 + 8 * blocks);
+  return t.snd_mss > extra ? t.snd_mss - extra : 1;
 }
 
 uint32_t Engine::free_space_window(const Tcb& t) const {
@@ -240,12 +250,9 @@ void Engine::send_segment(Tcb& t, uint8_t flags, SeqNum seq, uint32_t len, Insta
     if (t.sack_ok && t.rq.ofo_ranges() > 0 && (flags & kRst) == 0) {
       // RFC 2018 §4: SACK blocks on ACKs while out-of-order data is held; 3 fit beside TS.
       const size_t max_blocks = t.ts_ok ? 3 : 4;
+      // Callers size payloads with current_mss(), which accounts for these blocks.
       o.sack_block_count = static_cast<uint8_t>(
           t.rq.sack_blocks(std::span<wire::SackBlock>(o.sack_blocks.data(), max_blocks)));
-      // Linux tcp_current_mss(): options beyond the usual shorten the payload, never the MSS.
-      const uint32_t extra =
-          static_cast<uint32_t>(wire::emitted_options_size(o)) - (t.ts_ok ? kTsOptionBytes : 0);
-      if (len + extra > t.snd_mss && len > extra) len = std::min(len, t.snd_mss - extra);
     }
   }
   if (len > 0) {
@@ -282,7 +289,7 @@ void Engine::send_rst(Tcb& t, Instant now) {
   // Linux tcp_send_active_reset(): RST|ACK at an acceptable sequence number (snd_nxt, or the
   // right window edge if snd_nxt is beyond it), with the usual options.
   const SeqNum wnd_end = t.snd_una + t.snd_wnd;
-  const SeqNum seq = t.snd_nxt <= wnd_end ? t.snd_nxt : wnd_end;
+  const SeqNum seq = t.snd_max <= wnd_end ? t.snd_max : wnd_end;
   send_segment(t, kRst | kAck, seq, 0, now, false);
 }
 

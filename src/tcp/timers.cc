@@ -72,7 +72,7 @@ void Engine::rearm_rexmit(Tcb& t, Instant now) {
       Duration rto = t.rtt.rto();
       if (t.state == State::kNewSynRecv) {
         rto = synack_timeout(t.rtt.config().initial_rto, t.retransmits);
-      } else {
+      } else if (!t.retrans_stamp.is_infinite()) {
         rto = clamp_rto_to_user_timeout(rto, user_timeout, t.retrans_stamp, now);
       }
       t.rexmit_at = now + rto;
@@ -235,7 +235,7 @@ void Engine::on_persist_timer(Tcb& t, Instant now) {
   const int32_t room = (t.snd_una + t.snd_wnd) - t.snd_nxt;
   if (room > 0) {
     const uint32_t len =
-        std::min<uint32_t>({static_cast<uint32_t>(room), t.snd_mss, t.sq.unsent(t.snd_nxt)});
+        std::min<uint32_t>({static_cast<uint32_t>(room), current_mss(t), t.sq.unsent(t.snd_nxt)});
     if (len > 0) {
       send_segment(t, wire::tcp_flags::kAck | wire::tcp_flags::kPsh, t.snd_nxt, len, now,
                    t.snd_nxt < t.snd_max);
