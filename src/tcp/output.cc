@@ -272,7 +272,8 @@ void Engine::send_segment(Tcb& t, uint8_t flags, SeqNum seq, uint32_t len, Insta
   if (len > 0) {
     // Linux tcp_event_data_sent(): a reply within ato of the last data received makes the
     // connection interactive (pingpong): ACKs are then delayed to ride on data.
-    if (now - t.last_data_rcv < delack_timeout(t) && t.quick == 0) t.pingpong = true;
+    // (TCP_PINGPONG_THRESH is 1 in Linux 6.x.)
+    if (t.data_seen && now - t.last_data_rcv < delack_timeout(t)) t.pingpong = true;
   }
   if ((flags & kAck) != 0) {
     // Linux tcp_event_ack_sent(): any ACK pays the debt.
