@@ -12,9 +12,11 @@
 //
 // Counters: GB/s (10^9 bytes of application payload per second of wall time — the timed loop
 // includes both stacks, the sender's copy in and the receiver's copy out), segs (packets on
-// the wire per iteration, both directions) and allocs_per_seg (heap allocations per packet in
-// the timed loop; the established fast path must not allocate, so anything but 0 is an
-// error). Each iteration moves 8 MiB; every byte is checked once before timing starts.
+// the wire per iteration, both directions), rexmit_segs (retransmitted segments per
+// iteration: on this lossless wire anything but 0 is an engine bug) and allocs_per_seg (heap
+// allocations per packet in the timed loop; the established fast path must not allocate, so
+// anything but 0 is an error). Each iteration moves 8 MiB; every byte is checked once before timing
+// starts.
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
@@ -70,6 +72,7 @@ void Bulk(benchmark::State& state) {
     return;
   }
   const uint64_t allocs_before = heap::allocs;
+  const uint64_t rexmit_before = pair.a().counters()[stack::Counter::kTcpRetransSegs];
   const uint64_t packets_before = pair.packets_delivered();
   uint64_t bytes = 0;
   for (auto _ : state) {
@@ -86,6 +89,9 @@ void Bulk(benchmark::State& state) {
       benchmark::Counter(static_cast<double>(bytes) / 1e9, benchmark::Counter::kIsRate);
   state.counters["segs"] =
       benchmark::Counter(static_cast<double>(packets), benchmark::Counter::kAvgIterations);
+  state.counters["rexmit_segs"] = benchmark::Counter(
+      static_cast<double>(pair.a().counters()[stack::Counter::kTcpRetransSegs] - rexmit_before),
+      benchmark::Counter::kAvgIterations);
   state.counters["allocs_per_seg"] =
       packets == 0 ? 0.0 : static_cast<double>(allocs) / static_cast<double>(packets);
   if (allocs != 0) state.SkipWithError("heap allocation on the established fast path");
