@@ -342,8 +342,10 @@ class StackImpl {
         t->socket = 0;
         engine_.close(*t, now);
         if (t->state != State::kClosed && t->state != State::kTimeWait) {
+          t->counted_orphan = true;
+          ++orphans_;
           // SPEC §8.7 tcp_max_orphans (Linux tcp_check_oom() in tcp_close()).
-          if (orphan_count() > uint64_t(sysctls_.get(SysctlId::kTcpMaxOrphans))) {
+          if (orphans_ > uint64_t(sysctls_.get(SysctlId::kTcpMaxOrphans))) {
             tracer_.log(now, tcp::Engine::trace_tuple(*t), stack::LogMessage::kTooManyOrphans);
             engine_.abort(*t, now, Counter::kTcpExtTCPAbortOnMemory, "tcp_max_orphans");
           }
@@ -615,6 +617,12 @@ class StackImpl {
 
   // Frees the Tcb when nothing holds it any more; takes CLOSED ones out of the table.
   void settle(Tcb* t) {
+    // Linux counts an orphan until its full socket is destroyed; TIME-WAIT is a separate
+    // record there, so an orphan stops counting when it enters TIME-WAIT.
+    if (t->counted_orphan && (t->state == State::kClosed || t->state == State::kTimeWait)) {
+      t->counted_orphan = false;
+      --orphans_;
+    }
     if (t->state == State::kClosed && t->in_table) {
       conns_.erase(*t);
       t->in_table = false;
@@ -626,14 +634,6 @@ class StackImpl {
       wheel_.cancel(*t);
       delete t;
     }
-  }
-
-  uint64_t orphan_count() const {
-    uint64_t n = 0;
-    conns_.for_each([&](const Tcb& t) {
-      if (t.orphan && t.state != State::kTimeWait && t.state != State::kClosed) ++n;
-    });
-    return n;
   }
 
   bool port_bound(uint16_t port, bool reuse) const {
@@ -686,6 +686,7 @@ class StackImpl {
   stack::Tracer tracer_;
   wire::Packet pkt_;
   Instant last_now_;
+  uint64_t orphans_ = 0;  // orphaned connections not yet CLOSED or in TIME-WAIT
   std::vector<Socket> sockets_;
   std::vector<SocketId> free_sockets_;
   std::unordered_map<uint64_t, tcp::Listener*> listeners_;

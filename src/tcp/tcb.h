@@ -127,6 +127,7 @@ class Tcb : public stack::TimerEntry {
   bool want_probe = false;        // send a keepalive or zero-window probe (seq = snd_una - 1)
   bool rtt_timing = false;        // rtt_seq/rtt_time time an un-retransmitted segment
   bool in_table = false;          // in the stack's connection table
+  bool counted_orphan = false;    // counted in the stack's orphan total (tcp_max_orphans)
   bool queued = false;            // in its listener's accept queue
   bool data_seen = false;         // first data received (starts quick-ACK mode, Linux ato == 0)
   uint8_t quick = 0;              // quick-ACK segments left (Linux icsk_ack.quick)

@@ -138,5 +138,18 @@ TEST_F(EngineBehaviour, WindowFieldsMatchLinux) {
   expect(at(0_s), {.flags = ack, .seq = 1, .ack = 1, .win = 502});
 }
 
+// SPEC §8.7 (Linux tcp_close() -> tcp_check_oom()): beyond tcp_max_orphans a closing socket is
+// reset right after its FIN, counted as TCPAbortOnMemory.
+TEST_F(EngineBehaviour, TooManyOrphansResetAfterFin) {
+  ASSERT_TRUE(stack().sysctls().set_value(stack::SysctlId::kTcpMaxOrphans, 0).has_value());
+  const SocketId s = establish_active();
+  close(at(1_s), s);
+  expect(at(1_s), {.flags = fin_ack, .seq = 1, .ack = 1});
+  expect(at(1_s), {.flags = rst_ack, .seq = 2, .ack = 1});
+  expect_gone(at(1_s));
+  EXPECT_EQ(stack().counters()[Counter::kTcpExtTCPAbortOnMemory], 1u);
+  expect_nothing_until(at(10_s));
+}
+
 }  // namespace
 }  // namespace synack::tcptest
