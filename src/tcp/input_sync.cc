@@ -117,7 +117,11 @@ bool Engine::input_new_syn_recv(Tcb& t, const wire::Packet& p, Instant now) {
   }
   // A retransmitted SYN: the SYN+ACK was lost, send it again (SPEC §4.7).
   if (s.seq == t.irs && s.flags == kSyn && !paws_reject) {
-    if (!oow_rate_limited(t, s, Counter::kTcpExtTCPACKSkippedSynRecv, now)) t.want_syn = true;
+    if (!oow_rate_limited(t, s, Counter::kTcpExtTCPACKSkippedSynRecv, now)) {
+      // Linux tcp_check_req(): resend and restart the request's timer from now.
+      t.want_syn = true;
+      t.rexmit_at = now + synack_timeout(t.rtt.config().initial_rto, t.retransmits);
+    }
     return false;
   }
   if (s.has(kAck) && s.ack != t.iss + 1) {
