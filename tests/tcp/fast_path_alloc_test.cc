@@ -35,7 +35,11 @@
 #endif
 
 #ifdef SYNACK_ALLOC_HOOK_ASAN
-#include <sanitizer/allocator_interface.h>
+// Declared here rather than via <sanitizer/allocator_interface.h>: GCC 12 ships the runtime
+// symbol but not that header (Clang ships both; the signature is the same).
+extern "C" int __sanitizer_install_malloc_and_free_hooks(void (*malloc_hook)(const volatile void*,
+                                                                             size_t),
+                                                         void (*free_hook)(const volatile void*));
 #endif
 
 namespace {
