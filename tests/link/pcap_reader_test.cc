@@ -87,6 +87,10 @@ struct LinkCase {
   Bytes ipv4_header;  // link header in front of an IPv4 packet
   Bytes other_frame;  // a complete frame that carries something else
 };
+// Names the case in test output (and in ctest's test names) instead of a byte dump.
+void PrintTo(const LinkCase& c, std::ostream* os) {
+  *os << c.name;
+}
 
 class PcapReaderLinkType : public ::testing::TestWithParam<LinkCase> {};
 
