@@ -464,9 +464,25 @@ Engine::Verdict Engine::process_text(Tcb& t, const wire::Packet& p, Instant now)
     t.quick = kMaxQuickAcks;
     return Verdict::kDropAck;
   }
+  const SeqNum queue_edge = t.rq.right_edge();
+  const SeqNum prior_nxt = t.rcv_nxt();
   const InsertResult r = t.rq.insert(s.seq, s.payload, fin);
   if (r.out_of_order > 0) counters_.inc(Counter::kTcpExtTCPOFOQueue);
-  if (r.ofo_dropped > 0) counters_.inc(Counter::kTcpExtTCPOFODrop);
+  if (r.ofo_dropped > 0) {
+    counters_.inc(Counter::kTcpExtTCPOFODrop);
+    tracer_.drop(now, trace_tuple(t), "TCPOFODrop: reassembly table full", &p);
+  }
+  if (r.beyond_window > 0 && s.seq + len > queue_edge) {
+    // Bytes past what the receive queue can hold were cut off (bytes past a recorded FIN are
+    // the peer's protocol error, not ours). select_window() never advertises past the queue,
+    // so this is the peer overrunning our window, or a bug here: either way visible. Linux
+    // counts a receive-buffer drop of in-order data as TCPRcvQDrop and of out-of-order data
+    // as TCPOFODrop (tcp_data_queue(), tcp_data_queue_ofo()).
+    const bool in_order = s.seq <= prior_nxt;
+    counters_.inc(in_order ? Counter::kTcpExtTCPRcvQDrop : Counter::kTcpExtTCPOFODrop);
+    tracer_.drop(now, trace_tuple(t), in_order ? "TCPRcvQDrop" : "TCPOFODrop: receive queue full",
+                 &p);
+  }
   if (r.in_order > 0) {
     on_data_received(t, len, r.filled_gap, now);
   } else if (r.wants_immediate_ack()) {

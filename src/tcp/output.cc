@@ -175,32 +175,60 @@ uint32_t Engine::current_mss(const Tcb& t) const {
   return t.snd_mss > extra ? t.snd_mss - extra : 1;
 }
 
+namespace {
+
+uint32_t round_down(uint32_t v, uint32_t unit) {
+  return v / unit * unit;
+}
+
+uint32_t align_up(uint32_t v, uint32_t unit) {
+  return static_cast<uint32_t>((uint64_t{v} + unit - 1) / unit * unit);
+}
+
+}  // namespace
+
+// Invariant (what makes "in-window data is never dropped" true): the right edge we advertise,
+// rcv_wup + rcv_wnd, never lies beyond what the receive queue can hold, rq.right_edge().
+// Linux gets the same guarantee differently: its window is about half of sk_rcvbuf, and the
+// other half (reserved for per-skb overhead) absorbs the few bytes its ALIGN() roundings add;
+// our RecvQueue holds exactly the window, so every rounding here stays inside rq.window().
 uint32_t Engine::free_space_window(const Tcb& t) const {
-  // Linux __tcp_select_window(), simplified: the free receive space, capped by rcv_ssthresh
-  // (which grows as data arrives, tcp_grow_window()), zero below one MSS when the buffer is
-  // more than half full (receiver SWS avoidance, RFC 9293 §3.8.6.2.2), aligned up to the
-  // window-scale granularity so it is not scaled away.
-  uint32_t free_space = t.rq.window();
-  const uint32_t full = t.window_clamp;
-  if (free_space < full / 2 && free_space < t.rcv_mss) return 0;
+  // Linux __tcp_select_window(): the free receive space, capped by rcv_ssthresh (which grows
+  // as data arrives, tcp_grow_window()); when the buffer is more than half full the space is
+  // rounded DOWN to the window-scale unit ("make sure we don't increase it due to wscale") and
+  // below one MSS it is zero (receiver SWS avoidance, RFC 9293 §3.8.6.2.2).
+  const uint32_t room = t.rq.window();
+  const uint32_t unit = uint32_t{1} << t.rcv_wscale;
+  uint32_t free_space = room;
+  if (free_space < t.window_clamp / 2) {
+    free_space = round_down(free_space, unit);
+    if (free_space < t.rcv_mss) return 0;
+  }
   free_space = std::min(free_space, t.rcv_ssthresh);
   if (t.rcv_wscale != 0) {
-    const uint32_t g = uint32_t{1} << t.rcv_wscale;
-    return (free_space + g - 1) / g * g;
+    // Linux aligns up so the window is not scaled away; up only while the queue has the room.
+    const uint32_t up = align_up(free_space, unit);
+    return up <= room ? up : round_down(free_space, unit);
   }
   // No scaling: a multiple of the MSS (Linux's "quantize" branch).
-  if (free_space > t.rcv_mss) free_space = free_space / t.rcv_mss * t.rcv_mss;
+  if (free_space > t.rcv_mss) free_space = round_down(free_space, t.rcv_mss);
   return free_space;
 }
 
 uint16_t Engine::select_window(Tcb& t) {
   // Linux tcp_select_window(): never shrink the right edge already offered (RFC 9293
-  // §3.8.6.2.2); record what was offered in rcv_wnd/rcv_wup.
+  // §3.8.6.2.2) — the old window, aligned up to the scale unit so the field can express it.
+  // Unlike Linux, the alignment may not carry the edge past the queue (invariant above): when
+  // it would, the edge is rounded down instead, a retreat of less than one scale unit that
+  // only happens while the buffer is full to within that unit. Records rcv_wnd/rcv_wup.
   const uint32_t cur = t.receive_window();
+  const uint32_t unit = uint32_t{1} << t.rcv_wscale;
   uint32_t nw = free_space_window(t);
   if (nw < cur) {
-    const uint32_t g = uint32_t{1} << t.rcv_wscale;
-    nw = (cur + g - 1) / g * g;
+    if (nw == 0) counters_.inc(Counter::kTcpExtTCPWantZeroWindowAdv);
+    nw = align_up(cur, unit);
+    const uint32_t room = t.rq.window();
+    if (nw > room) nw = round_down(std::min(cur, room), unit);
   }
   const uint32_t max_field = uint32_t{65535} << t.rcv_wscale;
   nw = std::min(nw, max_field);
@@ -209,7 +237,7 @@ uint16_t Engine::select_window(Tcb& t) {
   t.rcv_wup = t.rcv_nxt();
   const auto field = static_cast<uint16_t>(nw >> t.rcv_wscale);
   if (field == 0) {
-    counters_.inc(Counter::kTcpExtTCPToZeroWindowAdv);
+    if (!was_zero) counters_.inc(Counter::kTcpExtTCPToZeroWindowAdv);
   } else if (was_zero) {
     counters_.inc(Counter::kTcpExtTCPFromZeroWindowAdv);
   }
