@@ -1,76 +1,118 @@
-// `synack demo`: a short TCP conversation between two simulated hosts, drawn as a ladder.
+// `synack demo`: one TCP connection between two simulated hosts running synack's TCP engine —
+// handshake, an HTTP-like request and response, the four-way close, and TIME-WAIT on the client
+// until it expires — drawn as a ladder, then the state transitions of both ends and the
+// counters that moved.
 //
-// Until the TCP engine lands, the endpoints are sim::ScriptedPeer — hand-written scripts that
-// send real, checksummed segments and react to what arrives (including a resend timer), so
-// the simulator, link impairments, pcap capture and the ladder are all real. The header says
-// so plainly: nothing here is the TCP engine's behaviour yet.
+// Wiring: each Stack is a sim::StackHost wrapped in an AppHost (demo_app.h) that runs the
+// client or server application at the Instant of every event. Packets go
+//   stack -> link::Tracer (ladder) -> [PcapTap] -> SimLink -> other host,
+// so the ladder and the capture see what each host sent, including what the link then loses;
+// the links report their losses to the ladder. Each host's event trace (host_trace.h) supplies
+// the state transitions, the ladder's state columns and the optional JSON-lines trace.
+//
+// The run goes on until no event is left: after the last ACK the only timer is the client's
+// TIME-WAIT, and when it fires both stacks are idle. A cap of kMaxSimulated stops a run that
+// would never end (it cannot with the default settings; it is a guard). Exit status 0 when the
+// response arrived in full and both connection ends are CLOSED, 1 otherwise (commands.h).
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
 
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <string>
 
 #include "commands.h"
+#include "demo_app.h"
+#include "host_trace.h"
 #include "link/pcap_tap.h"
 #include "link/sim_link.h"
 #include "link/tracer.h"
 #include "sim/ladder.h"
-#include "sim/scripted_peer.h"
 #include "sim/simulator.h"
+#include "sim/stack_host.h"
+#include "sim_options.h"
+#include "stack/counters_format.h"
 #include "wire/ipv4_address.h"
 
 namespace synack::cli {
 namespace {
 
+constexpr Duration kMaxSimulated = Duration::seconds(4 * 3600);
+constexpr uint16_t kServerPort = 80;
+
 struct DemoOptions {
-  std::string pcap;
-  uint64_t seed = 1;
+  SimOptions sim;
   double loss = 0.0;
   double latency_ms = 10.0;
 };
 
-void print_link_row(const link::SimLink& l) {
+std::string errno_text(int e) {
+  const char* name = e == ETIMEDOUT      ? "ETIMEDOUT"
+                     : e == ECONNREFUSED ? "ECONNREFUSED"
+                     : e == ECONNRESET   ? "ECONNRESET"
+                     : e == EPIPE        ? "EPIPE"
+                                         : "errno";
+  return fmt::format("{} {} ({})", name, e, std::strerror(e));
+}
+
+std::string link_row(const link::SimLink& l) {
   const link::LinkCounters& c = l.counters();
-  fmt::print("  {:<16} {:>6} {:>10} {:>6} {:>11} {:>11}\n", l.name(), c.packets_in, c.packets_out,
-             c.drops(link::DropReason::kRandomLoss), c.drops(link::DropReason::kQueueFull),
-             c.bytes_out);
+  return fmt::format("{} packets sent, {} lost", c.packets_in, c.drops_total());
+}
+
+void print_header(const DemoOptions& o, const stack::Sysctls& sys) {
+  fmt::print(
+      "synack demo: one TCP connection between two simulated hosts, both running synack's TCP\n"
+      "engine. The client (10.0.0.1) connects to the server (10.0.0.2, port 80), sends an\n"
+      "HTTP-like request and reads the response, then closes first; the server closes when it\n"
+      "reads the end of the stream. The client keeps the connection in TIME-WAIT for {} s\n"
+      "(Linux's TCP_TIMEWAIT_LEN) so that late segments cannot be mistaken for a new\n"
+      "connection's, and only then is it CLOSED. Time is simulated: the run takes milliseconds.\n"
+      "\n"
+      "Reading the ladder: time runs down the left, in simulated seconds. Each row is a segment,\n"
+      "an arrow from the host that sent it, at the time it was sent (it arrives one link delay\n"
+      "later). [S] SYN, [.] ACK, [P] PSH, [F] FIN, [R] RST; seq and ack are relative to each\n"
+      "side's initial sequence number (ISN), len is payload bytes, win the window field as sent\n"
+      "(unscaled), <...> the options on SYNs. A state name beside a side's line is the state\n"
+      "that side entered at that moment (NEW-SYN-RECV: the server holds the half-open\n"
+      "connection as a small request record, as Linux does); X marks a segment the link lost.\n"
+      "Long runs of data segments are shown as their first and last rows and a summary.\n\n",
+      sys.get(stack::SysctlId::kTimeWaitLen));
+  fmt::print("link     : {} ms one way (round trip {} ms), loss {:.1f}% each direction, seed {}\n",
+             o.latency_ms, 2 * o.latency_ms, o.loss * 100.0, o.sim.seed);
+  std::string changed;
+  for (const auto& l : sys.list_sorted()) {
+    if (sys.is_default(l.id)) continue;
+    changed += fmt::format("{}{} = {}", changed.empty() ? "" : "; ", l.name, l.value);
+  }
+  fmt::print("settings : {}\n", changed.empty() ? "Linux defaults (see 'synack sysctl -a')"
+                                                : changed + " (the rest Linux defaults)");
 }
 
 int run_demo(const DemoOptions& o) {
   using wire::Ipv4Address;
-  sim::Simulator sim{o.seed};
-  Rng& rng = sim.rng();
+  const std::optional<stack::Sysctls> sys = build_sysctls(o.sim, "demo");
+  if (!sys) return 2;
 
+  sim::Simulator sim{o.sim.seed};
+  const Endpoint server_ep{Ipv4Address::from_octets(10, 0, 0, 2), kServerPort};
   const Ipv4Address client_addr = Ipv4Address::from_octets(10, 0, 0, 1);
-  const Ipv4Address server_addr = Ipv4Address::from_octets(10, 0, 0, 2);
-  // An ephemeral port from Linux's default ip_local_port_range, 32768..60999 (SPEC §18).
-  const auto client_port = static_cast<uint16_t>(rng.between(32768, 60999));
-  constexpr uint16_t kServerPort = 80;
+  sim::StackHost client_stack({.address = client_addr}, sim.rng().next_u64(), sim.pool());
+  sim::StackHost server_stack({.address = server_ep.addr}, sim.rng().next_u64(), sim.pool());
+  client_stack.stack().sysctls() = *sys;
+  server_stack.stack().sysctls() = *sys;
 
-  sim::PeerConfig cc{.role = sim::Role::kClient,
-                     .addr = client_addr,
-                     .port = client_port,
-                     .peer_addr = server_addr,
-                     .peer_port = kServerPort,
-                     .iss = rng.next_u32(),
-                     .ts_offset = rng.next_u32()};
-  sim::PeerConfig sc{.role = sim::Role::kServer,
-                     .addr = server_addr,
-                     .port = kServerPort,
-                     .peer_addr = client_addr,
-                     .peer_port = client_port,
-                     .iss = rng.next_u32(),
-                     .ts_offset = rng.next_u32()};
-  const sim::Script script =
-      sim::request_response_script("GET / HTTP/1.1\r\nHost: 10.0.0.2\r\n\r\n",
-                                   "HTTP/1.1 200 OK\r\nContent-Length: 14\r\n\r\nhello, synack\n");
-  sim::ScriptedPeer client{cc, script, sim.pool()};
-  sim::ScriptedPeer server{sc, script, sim.pool()};
-  const sim::HostId c = sim.add_host(client, "client");
-  const sim::HostId s = sim.add_host(server, "server");
+  const std::string response = demo_response();
+  DemoClient client{client_stack.stack(), server_ep, demo_request(server_ep), response.size()};
+  DemoServer server{server_stack.stack(), server_ep, response};
+  AppHost client_host{client_stack, [&client](Instant now) { client.step(now); }};
+  AppHost server_host{server_stack, [&server](Instant now) { server.step(now); }};
+  const sim::HostId c = sim.add_host(client_host, "client");
+  const sim::HostId s = sim.add_host(server_host, "server");
 
   const link::LinkParams params{
       .latency = Duration::nanos(std::llround(o.latency_ms * 1e6)),
@@ -78,83 +120,139 @@ int run_demo(const DemoOptions& o) {
   };
   const sim::Simulator::Cable cable = sim.add_cable(c, s, params);
 
-  const std::string client_title = fmt::format("client {}:{}", to_string(client_addr), client_port);
-  const std::string server_title = fmt::format("server {}:{}", to_string(server_addr), kServerPort);
-  sim::Ladder ladder{client_addr, client_title, server_title};
-  cable.a_to_b.set_observer(&ladder);
-  cable.b_to_a.set_observer(&ladder);
+  std::string json;
+  std::string* json_out = o.sim.trace.empty() ? nullptr : &json;
+  // Titles are set after the run: the client's port is chosen inside connect(), which already
+  // sends the SYN the ladder must see.
+  sim::Ladder ladder{client_addr, "", "",
+                     sim::LadderOptions{.arrow_width = 70, .states = true, .collapse_after = 12}};
+  HostTrace client_trace{"client", json_out, [&ladder](const StateChange& ch) {
+                           ladder.state(ch.at, true, tcp::rfc_name(ch.to));
+                         }};
+  HostTrace server_trace{"server", json_out, [&ladder](const StateChange& ch) {
+                           // The listening socket's own states are not part of the exchange.
+                           if (ch.tuple.remote_port != 0)
+                             ladder.state(ch.at, false, tcp::rfc_name(ch.to));
+                         }};
+  client_stack.stack().set_trace(&client_trace);
+  server_stack.stack().set_trace(&server_trace);
 
-  // host -> tracer (ladder) -> [pcap tap] -> link: the capture sees what each host sent,
-  // like tcpdump on the sender, including segments the link then loses.
+  // The server listens at t = 0; the client connects once the wiring below is in place.
+  if (!server.start(sim.now())) {
+    fmt::print(stderr, "synack demo: server cannot listen: {}\n", errno_text(server.error()));
+    return 1;
+  }
+
+  // host -> tracer (ladder) -> [pcap tap] -> link.
   std::unique_ptr<link::PcapWriter> writer;
   std::optional<link::PcapTap> tap_c;
   std::optional<link::PcapTap> tap_s;
   link::PacketSink* out_c = &cable.a_to_b;
   link::PacketSink* out_s = &cable.b_to_a;
-  if (!o.pcap.empty()) {
-    auto opened = link::PcapWriter::open(o.pcap);
+  if (!o.sim.pcap.empty()) {
+    auto opened = link::PcapWriter::open(o.sim.pcap);
     if (!opened) {
-      fmt::print(stderr, "synack demo: cannot write {}: {}\n", o.pcap, opened.error());
+      fmt::print(stderr, "synack demo: cannot write {}: {}\n", o.sim.pcap, opened.error());
       return 2;
     }
     writer = std::move(opened).value();
     out_c = &tap_c.emplace(*writer, cable.a_to_b);
     out_s = &tap_s.emplace(*writer, cable.b_to_a);
   }
+  cable.a_to_b.set_observer(&ladder);
+  cable.b_to_a.set_observer(&ladder);
   link::Tracer trace_c{"client", *out_c, &ladder};
   link::Tracer trace_s{"server", *out_s, &ladder};
-  client.attach(trace_c);
-  server.attach(trace_s);
-  client.set_note_handler([&](Instant t, std::string_view text) {
-    ladder.note(t, true, fmt::format("client: {}", text));
-  });
-  server.set_note_handler([&](Instant t, std::string_view text) {
-    ladder.note(t, false, fmt::format("server: {}", text));
-  });
+  client_stack.attach(trace_c);
+  server_stack.attach(trace_s);
 
-  fmt::print(
-      "synack demo: an HTTP-like exchange between two simulated hosts, drawn as a ladder.\n"
-      "NOTE: both endpoints are SCRIPTED (sim::ScriptedPeer), not synack's TCP engine, which is\n"
-      "      not built yet. They send real, checksummed TCP segments (Linux-style options on\n"
-      "      SYNs), react to what arrives, and resend on a simple timer (RTO 1 s, then 3 x RTT,\n"
-      "      doubling). The simulator, the lossy link and the pcap capture are the real "
-      "thing.\n\n");
-  fmt::print("link     : {} ms one way, loss {:.1f}% each direction, seed {}\n", o.latency_ms,
-             o.loss * 100.0, o.seed);
-  fmt::print("ISNs     : client {}, server {} (seq/ack below are relative to them)\n", cc.iss,
-             sc.iss);
-  if (writer) fmt::print("capture  : {}\n", o.pcap);
-  fmt::print("\n{}", ladder.header());
-  while (sim.step())
-    fmt::print("{}", ladder.take());
-  fmt::print("{}", ladder.take());
+  const bool connecting = client.start(sim.now());
+  sim.poke(c);
+  sim.poke(s);
+  const std::string client_title =
+      fmt::format("client {}:{}", to_string(client_addr), client.local().port);
+  const std::string server_title =
+      fmt::format("server {}:{}", to_string(server_ep.addr), kServerPort);
 
-  const bool ok = client.done() && server.done();
-  fmt::print("\n");
+  const Instant limit = Instant::zero() + kMaxSimulated;
+  bool capped = false;
+  while (connecting && sim.step()) {
+    if (sim.now() > limit) {
+      capped = true;
+      break;
+    }
+  }
+
+  const bool client_gone = !client_stack.stack().state_of(client.local(), server_ep).has_value();
+  const bool server_gone = !server_stack.stack().state_of(server_ep, client.local()).has_value();
+  const bool exchanged = client.got_response() && server.responded();
+  const bool ok = connecting && exchanged && client.closed() && server.closed() && client_gone &&
+                  server_gone && client.error() == 0 && server.error() == 0 && !capped;
+
+  std::string outcome;
   if (ok) {
-    fmt::print("outcome  : conversation complete at t = {} s (simulated)\n", to_string(sim.now()));
+    outcome = fmt::format(
+        "exchange complete ({} request bytes, {} response bytes); both ends CLOSED at {} s",
+        client.sent(), client.received(), to_string(sim.now()));
   } else {
-    fmt::print("outcome  : conversation did NOT complete (client {}, server {})\n",
-               client.failed() ? "gave up" : (client.done() ? "done" : "stuck"),
-               server.failed() ? "gave up" : (server.done() ? "done" : "stuck"));
+    std::string why;
+    if (client.error() != 0) {
+      why = fmt::format("the client's connection failed with {}", errno_text(client.error()));
+      if (client.error() == ETIMEDOUT && client.sent() == 0)
+        why += fmt::format(
+            "; no SYN+ACK came back after net.ipv4.tcp_syn_retries = {} SYN "
+            "retransmissions",
+            sys->get(stack::SysctlId::kTcpSynRetries));
+    } else if (server.error() != 0) {
+      why = fmt::format("the server's connection failed with {}", errno_text(server.error()));
+    } else if (capped) {
+      why = fmt::format("still running after {} s of simulated time", to_string(kMaxSimulated));
+    } else if (!exchanged) {
+      why = fmt::format(
+          "the request/response did not complete (client sent {} of {} bytes, "
+          "received {} of {})",
+          client.sent(), demo_request(server_ep).size(), client.received(), response.size());
+    } else {
+      why =
+          fmt::format("a connection end is not CLOSED (client {}, server {})",
+                      client_gone ? "CLOSED" : "still open", server_gone ? "CLOSED" : "still open");
+    }
+    outcome = fmt::format("FAILED: {} (at {} s simulated)", why, to_string(sim.now()));
   }
-  fmt::print("\n  {:<16} {:>6} {:>10} {:>6} {:>11} {:>11}\n", "link", "sent", "delivered", "lost",
-             "queue-full", "bytes-out");
-  print_link_row(cable.a_to_b);
-  print_link_row(cable.b_to_a);
-  fmt::print("\n  {:<16} {:>6} {:>14} {:>9} {:>11} {:>13}\n", "endpoint", "sent", "retransmitted",
-             "received", "duplicates", "bad-checksum");
-  for (const auto* p : {&client, &server}) {
-    const auto& k = p->counters();
-    fmt::print("  {:<16} {:>6} {:>14} {:>9} {:>11} {:>13}\n", p == &client ? "client" : "server",
-               k.sent, k.retransmitted, k.received, k.duplicates, k.bad_checksum);
+  if (!o.sim.trace.empty() && !write_text_file(o.sim.trace, json, "demo")) return 2;
+  if (writer) writer->flush();
+
+  if (o.sim.quiet) {
+    fmt::print("{}\n", outcome);
+    return ok ? 0 : 1;
   }
-  fmt::print("\nsimulator: {} events\n", sim.events_processed());
-  if (writer) {
-    writer->flush();
+
+  print_header(o, *sys);
+  fmt::print("ISNs     : client {}, server {}\n",
+             client_trace.first_isn() ? fmt::format("{}", *client_trace.first_isn()) : "-",
+             server_trace.first_isn() ? fmt::format("{}", *server_trace.first_isn()) : "-");
+  ladder.set_titles(client_title, server_title);
+  fmt::print("\n{}{}", ladder.header(), ladder.take());
+
+  fmt::print("\noutcome  : {}\n", outcome);
+  fmt::print("\nState transitions (from each host's event trace)\n{}{}",
+             client_trace.format_changes(), server_trace.format_changes());
+  fmt::print("\nCounters that are not zero, per host (nstat -a format)\n");
+  stack::NstatOptions nstat;
+  nstat.source = "client 10.0.0.1";
+  fmt::print("{}", stack::format_nstat(client_stack.stack().counters(), nstat));
+  nstat.source = "server 10.0.0.2";
+  fmt::print("{}", stack::format_nstat(server_stack.stack().counters(), nstat));
+  fmt::print("\nlink     : client->server {}; server->client {}\n", link_row(cable.a_to_b),
+             link_row(cable.b_to_a));
+  fmt::print("simulator: {} events\n", sim.events_processed());
+  if (writer)
     fmt::print("pcap     : {} packets written to {} (try: tshark -r {})\n",
-               writer->packets_written(), o.pcap, o.pcap);
-  }
+               writer->packets_written(), o.sim.pcap, o.sim.pcap);
+  if (!o.sim.trace.empty())
+    fmt::print("trace    : {} events written to {} as JSON lines\n",
+               client_trace.events() + server_trace.events(), o.sim.trace);
+  if (!ok) fmt::print(stderr, "synack demo: {}\n", outcome);
   return ok ? 0 : 1;
 }
 
@@ -164,22 +262,14 @@ void register_demo(CLI::App& app, Runner& run) {
   auto opts = std::make_shared<DemoOptions>();
   CLI::App* cmd = app.add_subcommand(
       "demo",
-      "Watch a TCP conversation between two simulated hosts (handshake, request, response, "
-      "close) as a ladder diagram. The endpoints are scripted until the TCP engine lands.");
-  cmd->add_option("--pcap", opts->pcap,
-                  "Also write every segment either host sends to FILE in pcap format "
-                  "(raw IPv4, nanosecond timestamps = simulated time); open it with "
-                  "tcpdump, tshark or Wireshark")
-      ->option_text("FILE");
-  cmd->add_option("--seed", opts->seed,
-                  "Seed for everything random (ISNs, ports, which packets are lost). The same "
-                  "seed gives the same run, bit for bit")
-      ->capture_default_str()
-      ->option_text("N");
+      "Watch one TCP connection between two simulated hosts running synack's TCP engine: "
+      "handshake, an HTTP-like request and response, the four-way close and TIME-WAIT, drawn "
+      "as a ladder diagram, with each end's state transitions and counters. Exit status 0 when "
+      "the exchange completed and both ends reached CLOSED, 1 when not, 2 on bad input.");
   cmd->add_option("--loss", opts->loss,
                   "Probability (0 to 1) that the link loses each packet, in both directions; "
-                  "e.g. 0.2 loses one in five. Lost segments are marked X and resent by the "
-                  "endpoints' timers")
+                  "e.g. 0.2 loses one in five. Lost segments are marked X and TCP retransmits "
+                  "them; --loss 1 shows the client giving up after its SYN retransmissions")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str()
       ->option_text("P");
@@ -188,6 +278,7 @@ void register_demo(CLI::App& app, Runner& run) {
       ->check(CLI::Range(0.0, 100000.0))
       ->capture_default_str()
       ->option_text("MS");
+  add_sim_options(*cmd, opts->sim);
   cmd->callback([&run, opts] { run = [opts] { return run_demo(*opts); }; });
 }
 

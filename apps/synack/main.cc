@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   synack::cli::Runner run;
   synack::cli::register_demo(app, run);
   synack::cli::register_pcap(app, run);
+  synack::cli::register_sysctl(app, run);
 
   try {
     app.parse(argc, argv);
