@@ -87,7 +87,8 @@ class StackImpl {
   // --- core contract -------------------------------------------------------------------------
   void input(std::span<const uint8_t> bytes, Instant now) {
     touch(now);
-    const auto err = wire::parse_packet_into(bytes, pkt_);
+    const auto err = wire::parse_packet_into(
+        bytes, pkt_, wire::ParseOptions{.verify_checksums = config_.verify_checksums});
     stack::count_received(counters_, bytes.size(), err);
     if (err.has_value()) {
       tracer_.drop(now, {}, wire::to_string(*err));
