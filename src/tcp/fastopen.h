@@ -110,7 +110,7 @@ struct FastOpenSyn {
   // The SYN occupies more than one sequence number: payload, or FIN (Linux syn_data:
   // end_seq != seq + 1).
   bool has_data = false;
-  std::optional<wire::FastOpenCookie> cookie;  // as parsed; len 0 = cookie request
+  std::optional<wire::FastOpenCookie> cookie{};  // as parsed; len 0 = cookie request
 };
 
 struct FastOpenSynDecision {
@@ -121,7 +121,7 @@ struct FastOpenSynDecision {
   // listener counts TCPFastOpenPassiveFail and carries on as a normal request.
   bool create_child = false;
   // The cookie to put in the SYN+ACK (same option kind as the SYN's).
-  std::optional<wire::FastOpenCookie> synack_cookie;
+  std::optional<wire::FastOpenCookie> synack_cookie{};
   // Drop the expired oldest reset request first (qlen − 1).
   bool reclaim_oldest_reset = false;
   // Counters to increment.
@@ -168,7 +168,7 @@ struct FastOpenClientContext {
 
 struct FastOpenClientPlan {
   FastOpenSynKind kind = FastOpenSynKind::kPlain;
-  std::optional<wire::FastOpenCookie> option;  // the SYN's Fast Open option (len 0 = request)
+  std::optional<wire::FastOpenCookie> option{};  // the SYN's Fast Open option (len 0 = request)
   uint16_t mss_clamp = 0;  // cached server MSS, else advmss: sizes the SYN's data
   // TCP_FASTOPEN_CONNECT: connect() returns at once and the SYN waits for the first write
   // (Linux tcp_fastopen_defer_connect) — exactly when the SYN will carry data.
@@ -191,18 +191,18 @@ struct FastOpenClientPlan {
                                                uint32_t available);
 
 struct FastOpenSynAck {
-  bool syn_fastopen = false;                   // the first SYN was planned by plan_fastopen_syn()
-  bool syn_exp = false;                        // ... and its option used the experimental kind
-  bool syn_data = false;                       // ... and carried data
-  bool data_acked = false;                     // the SYN+ACK acknowledges all of that data
-  bool syn_retransmitted = false;              // a SYN was retransmitted before this SYN+ACK
-  std::optional<wire::FastOpenCookie> cookie;  // in the SYN+ACK (valid lengths only)
-  uint16_t mss = 0;                            // the SYN+ACK's MSS (0 if none)
+  bool syn_fastopen = false;                     // the first SYN was planned by plan_fastopen_syn()
+  bool syn_exp = false;                          // ... and its option used the experimental kind
+  bool syn_data = false;                         // ... and carried data
+  bool data_acked = false;                       // the SYN+ACK acknowledges all of that data
+  bool syn_retransmitted = false;                // a SYN was retransmitted before this SYN+ACK
+  std::optional<wire::FastOpenCookie> cookie{};  // in the SYN+ACK (valid lengths only)
+  uint16_t mss = 0;                              // the SYN+ACK's MSS (0 if none)
 };
 
 struct FastOpenSynAckOutcome {
   // Arguments for FastOpenClientCache::set() (Linux tcp_fastopen_cache_set).
-  std::optional<wire::FastOpenCookie> cache_cookie;
+  std::optional<wire::FastOpenCookie> cache_cookie{};
   uint16_t cache_mss = 0;
   bool cache_syn_lost = false;
   uint8_t cache_try_exp = 0;

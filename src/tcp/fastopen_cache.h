@@ -39,11 +39,11 @@
 namespace synack::tcp {
 
 struct FastOpenCacheEntry {
-  wire::FastOpenCookie cookie;  // len 0: none known (exp set: request with kind 254)
-  uint16_t mss = 0;             // the server's MSS, 0 = unknown
+  wire::FastOpenCookie cookie{};  // len 0: none known (exp set: request with kind 254)
+  uint16_t mss = 0;               // the server's MSS, 0 = unknown
   uint8_t try_exp = 0;
   uint16_t syn_loss = 0;  // consecutive Fast Open SYNs lost (Linux keeps 10 bits)
-  Instant last_syn_loss;
+  Instant last_syn_loss{};
   bool operator==(const FastOpenCacheEntry&) const = default;
 };
 

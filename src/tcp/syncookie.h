@@ -75,8 +75,8 @@ enum class SyncookieError : uint8_t {
 std::string_view to_string(SyncookieError e);
 
 struct SyncookieIsn {
-  wire::SeqNum isn;  // the SYN+ACK's sequence number
-  uint16_t mss = 0;  // the MSS the connection will use (a table entry)
+  wire::SeqNum isn{};  // the SYN+ACK's sequence number
+  uint16_t mss = 0;    // the MSS the connection will use (a table entry)
 };
 
 // The SYN options a cookie SYN+ACK's TSval carries (Linux inet_request_sock fields).
@@ -90,9 +90,9 @@ struct SyncookieTsOptions {
 
 // What a valid cookie ACK's timestamp option restores.
 struct SyncookieAckOptions {
-  bool tstamp_ok = false;   // the ACK carried timestamps
-  uint32_t ts_recent = 0;   // its TSval (Linux req->ts_recent)
-  SyncookieTsOptions opts;  // all false without timestamps
+  bool tstamp_ok = false;     // the ACK carried timestamps
+  uint32_t ts_recent = 0;     // its TSval (Linux req->ts_recent)
+  SyncookieTsOptions opts{};  // all false without timestamps
   bool operator==(const SyncookieAckOptions&) const = default;
 };
 
