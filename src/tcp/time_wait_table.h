@@ -60,6 +60,14 @@
 // record is killed or expired; the same index is reused for a later record, so do not keep
 // a ref across a call that may remove the record.
 //
+// Measured (bench/time_wait_bench.cc, -O2, on the shared 2-vCPU dev VM under load ~6, wall
+// clock): 10^7 records created over one simulated minute then all expired: 3.7 us create and
+// 0.65 us expire per record, 44 s total (26 s CPU), 63.4 bytes per record (slot + buckets;
+// heap incl. slack 63.4). 10^6: 1.0 us / 0.24 us, 62.1 bytes. find(): 44 ns CPU at 10^3
+// records (mostly SipHash), ~1.1-1.5 us CPU at 10^6-10^7 (a cold bucket and a cold record:
+// cache + TLB misses dominate; the create cost is the duplicate check plus the amortized
+// rehash, both cold).
+//
 // Single-threaded like the rest of the core.
 #pragma once
 
