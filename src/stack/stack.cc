@@ -39,7 +39,8 @@ using tcp::Tcb;
 
 namespace {
 
-enum class SocketKind : uint8_t { kFree, kFresh, kConnection, kListener };
+// kLingering: inside a close() that waits (SO_LINGER {on, t > 0}, Stack::close_linger()).
+enum class SocketKind : uint8_t { kFree, kFresh, kConnection, kListener, kLingering };
 
 struct Socket {
   SocketKind kind = SocketKind::kFree;
@@ -164,7 +165,7 @@ class StackImpl {
   Socket* sock(SocketId s) {
     if (s == kNoSocket || s > sockets_.size()) return nullptr;
     Socket& k = sockets_[s - 1];
-    return k.kind == SocketKind::kFree ? nullptr : &k;
+    return k.kind == SocketKind::kFree || k.kind == SocketKind::kLingering ? nullptr : &k;
   }
   const Socket* sock(SocketId s) const { return const_cast<StackImpl*>(this)->sock(s); }
 
@@ -332,34 +333,68 @@ class StackImpl {
     touch(now);
     Socket* k = sock(s);
     if (k == nullptr) return EBADF;
-    if (k->bound && k->kind != SocketKind::kConnection) release_port(k->local.port);
-    switch (k->kind) {
-      case SocketKind::kListener:
-        close_listener(*k, now);
-        break;
-      case SocketKind::kConnection: {
-        Tcb* t = k->tcb;
-        release_port(k->local.port);
-        t->socket = 0;
-        engine_.close(*t, now);
-        if (t->state != State::kClosed && t->state != State::kTimeWait) {
-          t->counted_orphan = true;
-          ++orphans_;
-          // SPEC §8.7 tcp_max_orphans (Linux tcp_check_oom() in tcp_close()).
-          if (orphans_ > uint64_t(sysctls_.get(SysctlId::kTcpMaxOrphans))) {
-            tracer_.log(now, tcp::Engine::trace_tuple(*t), stack::LogMessage::kTooManyOrphans);
-            engine_.abort(*t, now, Counter::kTcpExtTCPAbortOnMemory, "tcp_max_orphans");
-          }
-        }
-        settle(t);
-        break;
-      }
-      default:
-        break;
+    if (k->kind == SocketKind::kConnection) {
+      engine_.close(*k->tcb, now);
+      finish_close(s, now);
+      return 0;
     }
+    if (k->bound) release_port(k->local.port);
+    if (k->kind == SocketKind::kListener) close_listener(*k, now);
     sockets_[s - 1] = Socket{};
     free_sockets_.push_back(s);
     return 0;
+  }
+
+  Result<std::optional<LingerWait>, int> close_linger(SocketId s, Instant now) {
+    touch(now);
+    Socket* k = sock(s);
+    if (k == nullptr) return Failure{EBADF};
+    if (k->kind != SocketKind::kConnection || k->tcb->opt.linger_s <= 0) {
+      (void)close(s, now);
+      return std::optional<LingerWait>{};
+    }
+    Tcb& t = *k->tcb;
+    engine_.close(t, now, /*linger_wait=*/true);
+    if (!tcp::Engine::fin_unacked(t.state)) {
+      finish_close(s, now);
+      return std::optional<LingerWait>{};
+    }
+    k->kind = SocketKind::kLingering;
+    return std::optional<LingerWait>{
+        LingerWait{.socket = s, .deadline = now + Duration::seconds(t.opt.linger_s)}};
+  }
+
+  bool linger_done(const LingerWait& w, Instant now) {
+    touch(now);
+    if (w.socket == kNoSocket || w.socket > sockets_.size()) return true;
+    Socket& k = sockets_[w.socket - 1];
+    if (k.kind != SocketKind::kLingering) return true;
+    if (now < w.deadline && tcp::Engine::fin_unacked(k.tcb->state)) return false;
+    finish_close(w.socket, now);
+    return true;
+  }
+
+  // The rest of close() for a connection once the application no longer waits: the socket
+  // id and its port are freed, the connection goes on as an orphan (Linux __tcp_close() from
+  // adjudge_to_death).
+  void finish_close(SocketId s, Instant now) {
+    Socket& k = sockets_[s - 1];
+    Tcb* t = k.tcb;
+    release_port(k.local.port);
+    t->socket = 0;
+    engine_.orphan(*t, now);
+    if (t->state != State::kClosed && t->state != State::kTimeWait) {
+      t->counted_orphan = true;
+      ++orphans_;
+      // SPEC §8.7 tcp_max_orphans (Linux tcp_check_oom() in tcp_close()).
+      if (orphans_ > uint64_t(sysctls_.get(SysctlId::kTcpMaxOrphans))) {
+        tracer_.log(now, tcp::Engine::trace_tuple(*t), stack::LogMessage::kTooManyOrphans);
+        engine_.abort(*t, now, Counter::kTcpExtTCPAbortOnMemory, "tcp_max_orphans");
+      }
+    }
+    settle(t);
+    sockets_[s - 1] = Socket{};
+    free_sockets_.push_back(s);
   }
 
   void abort(SocketId s, Instant now) {
@@ -739,6 +774,12 @@ int Stack::shutdown(SocketId s, ShutdownHow how, Instant now) {
 }
 int Stack::close(SocketId s, Instant now) {
   return impl_->close(s, now);
+}
+Result<std::optional<LingerWait>, int> Stack::close_linger(SocketId s, Instant now) {
+  return impl_->close_linger(s, now);
+}
+bool Stack::linger_done(const LingerWait& w, Instant now) {
+  return impl_->linger_done(w, now);
 }
 void Stack::abort(SocketId s, Instant now) {
   impl_->abort(s, now);

@@ -85,6 +85,13 @@ struct SocketInfo {
   uint32_t retransmits = 0;  // consecutive timeouts of the current segment
 };
 
+// SO_LINGER {on, t > 0} (SPEC §12.2): the wait a blocking close() performs, see
+// Stack::close_linger().
+struct LingerWait {
+  SocketId socket = kNoSocket;
+  Instant deadline;  // the linger time runs out here
+};
+
 struct StackConfig {
   wire::Ipv4Address address;  // this host's address
   uint32_t mtu = 1500;        // SPEC §4.5: MSS advertised = mtu - 40
@@ -125,7 +132,32 @@ class Stack {
   [[nodiscard]] Result<size_t, int> recv(SocketId s, std::span<uint8_t> out, Instant now,
                                          bool peek = false);
   [[nodiscard]] int shutdown(SocketId s, ShutdownHow how, Instant now);
+  // Never waits. With SO_LINGER {on, t > 0} this is close_linger() with the wait ended at
+  // once (what Linux does for an exiting process, inet_release() with PF_EXITING).
   [[nodiscard]] int close(SocketId s, Instant now);
+  // close() as Linux does it with SO_LINGER {on, t > 0}: inet_release() passes sk_lingertime
+  // to tcp_close(), which queues the FIN and then sleeps in sk_stream_wait_close() — for
+  // O_NONBLOCK sockets too (inet_release() does not look at O_NONBLOCK; SPEC §12.2's
+  // "EWOULDBLOCK" is BSD's behaviour, not Linux's). The core never blocks, so the blocking is
+  // split: close_linger() does the close up to the wait and returns what to wait for; the
+  // facade then drives the stack (input/advance at next_deadline(), at most until
+  // w.deadline) and calls linger_done() after each step until it returns true:
+  //   auto w = stack.close_linger(s, now);            // EBADF like close()
+  //   if (w && *w) while (!stack.linger_done(**w, now)) { wait for a packet or
+  //       min(stack.next_deadline(), (*w)->deadline); input()/advance() }
+  //   return 0;                                       // close() returns 0 in every case
+  // nullopt means there is nothing to wait for (linger off or {on, 0}, unread data answered
+  // by RST, a connection that never sent a FIN or whose FIN is already acknowledged) and the
+  // socket is closed as by close(). While the wait lasts the socket id answers EBADF to every
+  // other call and the connection is not an orphan yet (tcp_orphan_retries, the FIN-WAIT-2
+  // limit and tcp_max_orphans apply from the end of the wait, as in Linux).
+  [[nodiscard]] Result<std::optional<LingerWait>, int> close_linger(SocketId s, Instant now);
+  // True when the wait is over — our FIN was acknowledged (the connection left FIN-WAIT-1,
+  // CLOSING and LAST-ACK: Linux sk_stream_closing()), or it was reset or ended, or `now`
+  // reached w.deadline — and then completes the close: the socket id is freed and the
+  // connection goes on in the background as an orphan (FIN retransmissions, TIME-WAIT).
+  // Call it until it returns true; the handle is void afterwards.
+  [[nodiscard]] bool linger_done(const LingerWait& w, Instant now);
   // Abortive close: RST now, no TIME-WAIT (what SO_LINGER {1,0} + close does).
   void abort(SocketId s, Instant now);
   [[nodiscard]] uint32_t readiness(SocketId s) const;

@@ -91,7 +91,18 @@ class Engine {
   void shutdown_write(Tcb& t, Instant now);
   void shutdown_read(Tcb& t);
   // close(): FIN (or RST when unread data / SO_LINGER {on,0}), the socket becomes an orphan.
-  void close(Tcb& t, Instant now);
+  // `linger_wait`: the application waits inside close() (SO_LINGER {on, t > 0}, Linux
+  // sk_stream_wait_close()): the socket is not orphaned yet — orphan() does that when the wait
+  // ends — so orphan-only rules (tcp_orphan_retries, the FIN-WAIT-2 limit) start then.
+  void close(Tcb& t, Instant now, bool linger_wait = false);
+  // The application's close() returned (Linux __tcp_close() after sk_stream_wait_close()):
+  // the connection goes on as an orphan.
+  void orphan(Tcb& t, Instant now);
+  // The states a lingering close() waits in: our FIN is not acknowledged yet (Linux
+  // sk_stream_closing(): FIN-WAIT-1, CLOSING, LAST-ACK).
+  [[nodiscard]] static bool fin_unacked(State s) {
+    return s == State::kFinWait1 || s == State::kClosing || s == State::kLastAck;
+  }
   // Abortive close: RST if the state calls for one, then CLOSED. `counter`: what to count.
   void abort(Tcb& t, Instant now, stack::Counter counter, std::string_view reason);
   void set_nodelay(Tcb& t, bool on, Instant now);

@@ -185,11 +185,11 @@ void Engine::shutdown_write(Tcb& t, Instant now) {
   flush(t, now);
 }
 
-void Engine::close(Tcb& t, Instant now) {
+void Engine::close(Tcb& t, Instant now, bool linger_wait) {
   // Linux tcp_close().
   t.rd_shut = true;
   t.wr_shut = true;
-  t.orphan = true;
+  if (!linger_wait) t.orphan = true;
   if (t.state == State::kClosed) return;
   const bool unread = t.rq.readable() > 0;
   if (unread) {
@@ -216,12 +216,22 @@ void Engine::close(Tcb& t, Instant now) {
       set_state(t, State::kLastAck, now);
       break;
     case State::kFinWait2:
-      set_fin_wait2_timer(t, now);
+      if (t.orphan) set_fin_wait2_timer(t, now);
       break;
     default:
       break;  // FIN-WAIT-1, CLOSING, LAST-ACK, TIME-WAIT carry on as orphans
   }
   flush(t, now);
+}
+
+void Engine::orphan(Tcb& t, Instant now) {
+  if (t.orphan) return;
+  t.orphan = true;
+  // Linux __tcp_close() after the wait: an orphan in FIN-WAIT-2 is bounded by tcp_fin_timeout.
+  if (t.state == State::kFinWait2) {
+    set_fin_wait2_timer(t, now);
+    arm(t);
+  }
 }
 
 void Engine::abort(Tcb& t, Instant now, Counter counter, std::string_view reason) {

@@ -17,7 +17,9 @@
 
 #include <vector>
 
+#include "stack/counters.h"
 #include "tcp/harness/tcp_script.h"
+#include "tcp/tcb.h"
 
 namespace synack::tcptest {
 namespace {
@@ -58,6 +60,90 @@ TEST_F(ConformanceLinger, LingerOffIsNormalClose) {
   close(at(1_s), s);
   expect(at(1_s), {.flags = fin_ack, .seq = 1, .ack = 1});
   expect_state(at(1_s), State::kFinWait1);
+}
+
+// SPEC §12.2 with Linux's semantics: close() with SO_LINGER {on, t > 0} queues the FIN and
+// then waits (Linux sk_stream_wait_close()) until the connection leaves FIN-WAIT-1 / CLOSING /
+// LAST-ACK, is reset, or t seconds pass; then it returns 0 and the connection carries on as an
+// orphan. inet_release() passes sk_lingertime whatever O_NONBLOCK says. The core exposes the
+// wait as Stack::close_linger() + linger_done(); the RTO here is the 200 ms minimum (RTT 0),
+// so an unanswered FIN goes again at +0.2, 0.6, 1.4, 3.0, 6.2, 12.6 s.
+
+// The peer ACKs the FIN at 2 s, linger 5 s: the wait ends at 2 s, in FIN-WAIT-2, and the
+// now orphaned FIN-WAIT-2 is bounded by tcp_fin_timeout (60 s) from then.
+TEST_F(ConformanceLinger, LingerWaitEndsWhenTheFinIsAcked) {
+  const SocketId s = establish_active();
+  set_option(s, SockOpt::kLinger, 5);
+  const auto lw = close_linger(at(0_s), s);
+  ASSERT_TRUE(lw.has_value());
+  EXPECT_EQ(lw->deadline, at(5_s));
+  expect(at(0_s), {.flags = fin_ack, .seq = 1, .ack = 1});
+  expect_linger_done(at(100_ms), *lw, false);
+  const tcp::Tcb* t = stack().find_connection(local(), remote());
+  ASSERT_NE(t, nullptr);
+  EXPECT_FALSE(t->orphan);  // the application is still inside close()
+  for (int ms : {200, 600, 1400}) {
+    expect(at(Duration::millis(ms)), {.flags = fin_ack, .seq = 1, .ack = 1});
+  }
+  expect_linger_done(at(1999_ms), *lw, false);
+  inject(at(2_s), {.flags = ack, .seq = 1, .ack = 2});
+  expect_state(at(2_s), State::kFinWait2);
+  expect_linger_done(at(2_s), *lw, true);
+  send_fails(at(2_s), s, EBADF);  // the descriptor is closed
+  expect_state(at(61999_ms), State::kFinWait2);
+  expect_nothing_until(at(62_s));
+  expect_gone(at(62_s));
+}
+
+// A silent peer, linger 5 s: the wait ends at the deadline with the FIN still unacknowledged;
+// close() returns 0 and the orphan keeps retransmitting the FIN on its RTO schedule.
+TEST_F(ConformanceLinger, LingerWaitEndsAtTheDeadlineThenFinRetransmissionsGoOn) {
+  const SocketId s = establish_active();
+  set_option(s, SockOpt::kLinger, 5);
+  const auto lw = close_linger(at(0_s), s);
+  ASSERT_TRUE(lw.has_value());
+  expect(at(0_s), {.flags = fin_ack, .seq = 1, .ack = 1});
+  send_fails(at(100_ms), s, EBADF);  // inside close(): no other call on this descriptor
+  for (int ms : {200, 600, 1400, 3000}) {
+    expect(at(Duration::millis(ms)), {.flags = fin_ack, .seq = 1, .ack = 1});
+  }
+  expect_linger_done(at(4999_ms), *lw, false);
+  expect_linger_done(at(5_s), *lw, true);
+  expect_state(at(5_s), State::kFinWait1);
+  const tcp::Tcb* t = stack().find_connection(local(), remote());
+  ASSERT_NE(t, nullptr);
+  EXPECT_TRUE(t->orphan);
+  expect(at(6200_ms), {.flags = fin_ack, .seq = 1, .ack = 1});
+  expect(at(12600_ms), {.flags = fin_ack, .seq = 1, .ack = 1});
+  expect_state(at(12600_ms), State::kFinWait1);
+}
+
+// An RST during the wait ends it at once (the connection is CLOSED); nothing more is sent.
+TEST_F(ConformanceLinger, LingerWaitEndsOnReset) {
+  const SocketId s = establish_active();
+  set_option(s, SockOpt::kLinger, 5);
+  const auto lw = close_linger(at(0_s), s);
+  ASSERT_TRUE(lw.has_value());
+  expect(at(0_s), {.flags = fin_ack, .seq = 1, .ack = 1});
+  inject(at(100_ms), {.flags = rst, .seq = 1});
+  expect_gone(at(100_ms));
+  expect_linger_done(at(100_ms), *lw, true);
+  expect_nothing_until(at(10_s));
+}
+
+// Unread data wins over linger, as without it (Linux __tcp_close(): the unread-data check
+// comes first): RST at once, TCPAbortOnClose, nothing to wait for.
+TEST_F(ConformanceLinger, LingerWithUnreadDataResetsWithoutWaiting) {
+  const SocketId s = establish_active();
+  inject(at(500_ms), {.flags = psh_ack, .seq = 1, .ack = 1, .len = 100});
+  expect(at(500_ms), {.flags = ack, .seq = 1, .ack = 101});
+  set_option(s, SockOpt::kLinger, 5);
+  const auto lw = close_linger(at(1_s), s);
+  EXPECT_FALSE(lw.has_value());
+  expect(at(1_s), {.flags = rst_ack, .seq = 1, .ack = 101});
+  expect_gone(at(1_s));
+  EXPECT_EQ(stack().counters()[stack::Counter::kTcpExtTCPAbortOnClose], 1u);
+  expect_nothing_until(at(10_s));
 }
 
 std::vector<Duration> zero_window_probe_offsets() {

@@ -407,6 +407,25 @@ class TcpScript : public ::testing::Test {
     if (rc != want)
       fail(w, fmt::format("close() = {}, expected {}", errno_name(rc), errno_name(want)));
   }
+  // SO_LINGER {on, t > 0}: the close up to the wait (Stack::close_linger); nullopt when
+  // there is nothing to wait for.
+  std::optional<LingerWait> close_linger(Instant t, SocketId s, Where w = {}) {
+    call(t, w);
+    auto r = stack_->close_linger(s, t);
+    if (!r) fail(w, "close_linger() failed with " + errno_name(r.error()));
+    log(fmt::format("{}   close_linger() = {}", to_string(t),
+                    *r ? "wait until " + to_string((*r)->deadline) : std::string("no wait")));
+    return *r;
+  }
+  // Whether the lingering close() is over at t (after the stack was driven to t).
+  void expect_linger_done(Instant t, const LingerWait& lw, bool want, Where w = {}) {
+    call(t, w);
+    const bool done = stack_->linger_done(lw, t);
+    log(fmt::format("{}   linger_done() = {}", to_string(t), done));
+    if (done != want) {
+      fail(w, fmt::format("linger_done() = {}, expected {}", done, want));
+    }
+  }
   void shutdown(Instant t, SocketId s, ShutdownHow how, int want = 0, Where w = {}) {
     call(t, w);
     const int rc = stack_->shutdown(s, how, t);
