@@ -188,6 +188,12 @@ class Engine {
   [[nodiscard]] RetrySysctls retry_sysctls() const;
   [[nodiscard]] Duration keep_idle(const Tcb& t) const;
   [[nodiscard]] Duration delack_timeout(const Tcb& t) const;
+  // Buffer memory of idle connections (timers.cc): both queues empty but a ring still held.
+  [[nodiscard]] static bool holds_idle_buffers(const Tcb& t);
+  void release_idle_buffers(Tcb& t);
+  // Arms the reclaim check on delack_at (see timers.cc) when the connection holds idle buffers.
+  void schedule_reclaim(Tcb& t, Instant now);
+  void on_reclaim_timer(Tcb& t, Instant now);
 
   // user_calls.cc
   void init_connection(Tcb& t, Instant now);

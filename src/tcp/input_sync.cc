@@ -412,8 +412,9 @@ void Engine::on_data_received(Tcb& t, uint32_t bytes, bool immediate, Instant no
   if (immediate || two_segments || (t.quick > 0 && !t.pingpong) || t.rq.ofo_ranges() > 0) {
     t.want_ack = true;
   } else {
+    // A pending reclaim check (timers.cc) gives way to the delayed ACK.
+    if (!t.want_delack) t.delack_at = now + delack_timeout(t);
     t.want_delack = true;
-    if (t.delack_at.is_infinite()) t.delack_at = now + delack_timeout(t);
   }
 }
 
@@ -500,8 +501,8 @@ Engine::Verdict Engine::process_text(Tcb& t, const wire::Packet& p, Instant now)
         if (!t.data_seen) {
           t.want_ack = true;
         } else if (!t.want_ack) {
+          if (!t.want_delack) t.delack_at = now + delack_timeout(t);
           t.want_delack = true;
-          if (t.delack_at.is_infinite()) t.delack_at = now + delack_timeout(t);
         }
         break;
       case State::kFinWait1:

@@ -4,7 +4,8 @@
 //   rexmit_at   RTO (Linux tcp_retransmit_timer()), SYN/SYN+ACK retransmission (the request
 //               record's reqsk_timer_handler() for passive opens), or — with `persist` — the
 //               zero-window probe (tcp_probe_timer()). Give-up rules are retry_limits.h.
-//   delack_at   delayed ACK (tcp_delack_timer_handler())
+//   delack_at   delayed ACK (tcp_delack_timer_handler()); while no ACK is owed, the check
+//               that gives an idle connection's buffer memory back (below)
 //   state_at    keepalive (tcp_keepalive_timer()), the orphan's FIN-WAIT-2 limit
 //               (tcp_fin_timeout, SPEC §8.8), the end of TIME-WAIT (SPEC §9.2)
 // earliest_deadline() and on_timer() read the same fields, so the wheel entry and the handler
@@ -93,6 +94,44 @@ void Engine::rearm_rexmit(Tcb& t, Instant now) {
   t.rexmit_at = Instant::infinite();
 }
 
+// Buffer memory. Linux frees each skb when it is acknowledged or read (and since 6.0 keeps
+// sk_forward_alloc below a page), so an idle socket holds no buffer memory. Our queues are one
+// ring each (send_queue.h, recv_queue.h), allocated on first use; freeing a ring whenever it
+// drains would cost an allocation per request in request/response traffic, so rings are
+// given back (a) when the connection enters a state where its queue will not be used again in
+// that direction (FIN-WAIT-2, TIME-WAIT, CLOSED; CLOSE-WAIT once the application read the
+// EOF) and (b) once the connection has received nothing for tcp_delack_max (200 ms, the
+// longest a delayed ACK waits) with both queues empty. (b) uses delack_at while no ACK is
+// owed: a connection has one deadline fewer to carry, and a real delayed ACK replaces the
+// check (the next flush re-arms it). Never per segment: a busy connection keeps its rings.
+bool Engine::holds_idle_buffers(const Tcb& t) {
+  return t.sq.empty() && t.rq.readable() == 0 && t.rq.ofo_ranges() == 0 &&
+         t.sq.buffer_bytes() + t.rq.buffer_bytes() > 0;
+}
+
+void Engine::release_idle_buffers(Tcb& t) {
+  if (!holds_idle_buffers(t)) return;
+  (void)t.sq.release_if_empty();
+  (void)t.rq.release_if_empty();
+}
+
+void Engine::schedule_reclaim(Tcb& t, Instant now) {
+  if (t.want_delack || !t.delack_at.is_infinite() || !is_synchronized(t.state)) return;
+  if (!holds_idle_buffers(t)) return;
+  const Instant from = t.last_rcv > now ? t.last_rcv : now;
+  t.delack_at = from + sysctls_.duration(SysctlId::kTcpDelackMaxMs);
+}
+
+void Engine::on_reclaim_timer(Tcb& t, Instant now) {
+  if (!holds_idle_buffers(t)) return;
+  const Instant quiet_since = t.last_rcv + sysctls_.duration(SysctlId::kTcpDelackMaxMs);
+  if (now >= quiet_since) {
+    release_idle_buffers(t);
+  } else {
+    t.delack_at = quiet_since;  // something arrived since the check was armed
+  }
+}
+
 void Engine::on_timer(Tcb& t, Instant now) {
   if (t.delack_at <= now) {
     t.delack_at = Instant::infinite();
@@ -102,6 +141,8 @@ void Engine::on_timer(Tcb& t, Instant now) {
       // Linux: a delayed ACK that had to fire means the reply did not come: leave pingpong.
       t.pingpong = false;
       t.want_ack = true;
+    } else {
+      on_reclaim_timer(t, now);
     }
   }
   if (t.rexmit_at <= now) {
@@ -116,7 +157,10 @@ void Engine::on_timer(Tcb& t, Instant now) {
     t.state_at = Instant::infinite();
     on_state_timer(t, now);
   }
-  if (t.state != State::kClosed) output(t, now);
+  if (t.state != State::kClosed) {
+    output(t, now);
+    schedule_reclaim(t, now);
+  }
   arm(t);
 }
 
@@ -294,7 +338,6 @@ void Engine::start_time_wait(Tcb& t, Instant now) {
   t.persist = false;
   t.want_rexmit_head = false;
   t.state_at = now + sysctls_.duration(SysctlId::kTimeWaitLen);
-  (void)t.sq.release_if_empty();
 }
 
 void Engine::on_state_timer(Tcb& t, Instant now) {

@@ -53,6 +53,11 @@ void Engine::set_state(Tcb& t, State to, Instant now) {
   counters_.count_state_change(from, to);
   t.state = to;
   tracer_.state_change(now, trace_tuple(t), from, to);
+  // Rings the connection will not use again go back at once (timers.cc, "Buffer memory").
+  if (to == State::kFinWait2 || to == State::kTimeWait || to == State::kClosed ||
+      (to == State::kCloseWait && t.rq.eof())) {
+    release_idle_buffers(t);
+  }
 }
 
 namespace {
@@ -139,7 +144,15 @@ size_t Engine::send(Tcb& t, std::span<const uint8_t> data, Instant now) {
 }
 
 void Engine::after_read(Tcb& t, size_t copied, Instant now) {
-  if (copied == 0 || t.rd_shut || t.rq.fin_received()) return;
+  if (copied == 0) return;
+  if (t.rq.readable() == 0) {
+    // Drained: CLOSE-WAIT with the EOF read gives the rings back now, anything else after a
+    // quiet period (timers.cc) — not here on every drained read.
+    if (t.state == State::kCloseWait && t.rq.eof()) release_idle_buffers(t);
+    schedule_reclaim(t, now);
+    arm(t);
+  }
+  if (t.rd_shut || t.rq.fin_received()) return;
   // Linux tcp_cleanup_rbuf(): after the reader freed space, send a window update if the
   // window we could offer now is at least twice what the peer currently sees, and the
   // current window is at most half the largest.
@@ -313,6 +326,7 @@ void Engine::quickack(Tcb& t, Instant now) {
 
 void Engine::flush(Tcb& t, Instant now) {
   output(t, now);
+  schedule_reclaim(t, now);
   arm(t);
 }
 
