@@ -17,5 +17,6 @@ using Runner = std::function<int()>;
 void register_demo(CLI::App& app, Runner& run);
 void register_pcap(CLI::App& app, Runner& run);
 void register_sysctl(CLI::App& app, Runner& run);
+void register_sim(CLI::App& app, Runner& run);
 
 }  // namespace synack::cli

@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   synack::cli::register_demo(app, run);
   synack::cli::register_pcap(app, run);
   synack::cli::register_sysctl(app, run);
+  synack::cli::register_sim(app, run);
 
   try {
     app.parse(argc, argv);

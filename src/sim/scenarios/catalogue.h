@@ -1,0 +1,20 @@
+// The scenarios registry.cc lists, one function per file (one story per file keeps each
+// readable on its own). Each returns a static Scenario value.
+#pragma once
+
+#include "sim/scenarios/scenario.h"
+
+namespace synack::sim::scenarios {
+
+const Scenario& syn_lost();
+const Scenario& synack_lost();
+const Scenario& final_ack_lost();
+const Scenario& fin_lost();
+const Scenario& stale_synack();
+const Scenario& simultaneous_close();
+const Scenario& half_close_download();
+const Scenario& close_wait_leak();
+const Scenario& keepalive_dead_peer();
+const Scenario& linger_zero();
+
+}  // namespace synack::sim::scenarios

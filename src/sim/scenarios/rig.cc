@@ -1,0 +1,251 @@
+#include "sim/scenarios/rig.h"
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "stack/trace_json.h"
+#include "wire/packet.h"
+
+namespace synack::sim::scenarios {
+namespace {
+
+using wire::Ipv4Address;
+const Ipv4Address kClientAddr = Ipv4Address::from_octets(10, 0, 0, 1);
+const Ipv4Address kServerAddr = Ipv4Address::from_octets(10, 0, 0, 2);
+constexpr Duration kLatency = Duration::millis(10);
+
+SegmentSeen seen(const stack::Event& e) {
+  const wire::TcpSegment& t = e.packet->tcp;
+  return SegmentSeen{.at = e.at,
+                     .state = e.new_state,
+                     .flags = t.flags,
+                     .seq = t.seq.raw(),
+                     .ack = t.ack.raw(),
+                     .len = t.payload.size()};
+}
+
+}  // namespace
+
+void HostLog::on_event(const stack::Event& e) {
+  if (json_ != nullptr) {
+    const std::string line = stack::to_json_line(e);
+    *json_ += "{\"host\":";
+    stack::append_json_string(*json_, host_);
+    *json_ += line.size() > 2 ? "," : "";
+    json_->append(line, 1, std::string::npos);
+  }
+  const bool listener = e.tuple.remote_port == 0;
+  switch (e.kind) {
+    case stack::EventKind::kSegmentOut:
+      if (e.packet != nullptr) sent.push_back(seen(e));
+      break;
+    case stack::EventKind::kSegmentIn:
+      if (e.packet != nullptr) received.push_back(seen(e));
+      break;
+    case stack::EventKind::kStateChange:
+      if (listener) break;
+      states.push_back(StateSeen{.at = e.at, .from = e.old_state, .to = e.new_state});
+      if (on_state_) on_state_(states.back());
+      break;
+    case stack::EventKind::kTimerFired:
+      timers.push_back(TimerSeen{.at = e.at, .kind = e.timer, .state = e.old_state});
+      break;
+    case stack::EventKind::kAbort:
+      aborts.emplace_back(e.reason);
+      break;
+    default:
+      break;
+  }
+}
+
+std::vector<SegmentSeen> HostLog::sent_with(uint8_t all, uint8_t none) const {
+  std::vector<SegmentSeen> out;
+  for (const SegmentSeen& s : sent)
+    if ((s.flags & all) == all && (s.flags & none) == 0) out.push_back(s);
+  return out;
+}
+
+std::optional<Instant> HostLog::entered(tcp::State s) const {
+  for (const StateSeen& c : states)
+    if (c.to == s) return c.at;
+  return std::nullopt;
+}
+
+std::optional<Instant> HostLog::last_entered(tcp::State s) const {
+  std::optional<Instant> at;
+  for (const StateSeen& c : states)
+    if (c.to == s) at = c.at;
+  return at;
+}
+
+std::string HostLog::format_states() const {
+  std::string out = fmt::format("  {}:", host_);
+  for (const StateSeen& c : states)
+    out += fmt::format("\n    {:>12}  {:<12} -> {}", to_string(c.at), tcp::rfc_name(c.from),
+                       tcp::rfc_name(c.to));
+  return out + "\n";
+}
+
+Rig::Rig(const RunContext& ctx)
+    : ctx_(ctx),
+      sim_(ctx.seed),
+      client_({.address = kClientAddr}, sim_.rng().next_u64(), sim_.pool()),
+      server_({.address = kServerAddr}, sim_.rng().next_u64(), sim_.pool()),
+      client_host_(client_, client_app_),
+      server_host_(server_, server_app_),
+      c_(sim_.add_host(client_host_, "client")),
+      s_(sim_.add_host(server_host_, "server")),
+      cable_(sim_.add_cable(c_, s_, link::LinkParams{.latency = kLatency})),
+      ladder_(kClientAddr, "", "",
+              LadderOptions{.arrow_width = 70, .states = true, .collapse_after = 12}),
+      client_log_("client", ctx.json,
+                  [this](const StateSeen& s) {
+                    if (!ctx_.quiet) ladder_.state(s.at, true, tcp::rfc_name(s.to));
+                  }),
+      server_log_("server", ctx.json, [this](const StateSeen& s) {
+        if (!ctx_.quiet) ladder_.state(s.at, false, tcp::rfc_name(s.to));
+      }) {
+  client_.stack().sysctls() = ctx.sysctls;
+  server_.stack().sysctls() = ctx.sysctls;
+  client_.stack().set_trace(&client_log_);
+  server_.stack().set_trace(&server_log_);
+  faults_c_ =
+      std::make_unique<link::FaultInjector>("client->server", cable_.a_to_b, sim_, sim_.pool());
+  faults_s_ =
+      std::make_unique<link::FaultInjector>("server->client", cable_.b_to_a, sim_, sim_.pool());
+}
+
+Rig::~Rig() {
+  client_.stack().set_trace(nullptr);
+  server_.stack().set_trace(nullptr);
+}
+
+Endpoint Rig::server_endpoint() const {
+  return Endpoint{kServerAddr, kServerPort};
+}
+
+bool Rig::open() {
+  link::PacketSink* out_c = faults_c_.get();
+  link::PacketSink* out_s = faults_s_.get();
+  if (!ctx_.pcap.empty()) {
+    auto opened = link::PcapWriter::open(ctx_.pcap);
+    if (!opened) {
+      error_ = fmt::format("cannot write {}: {}", ctx_.pcap, opened.error());
+      return false;
+    }
+    writer_ = std::move(opened).value();
+    out_c = &tap_c_.emplace(*writer_, *faults_c_);
+    out_s = &tap_s_.emplace(*writer_, *faults_s_);
+  }
+  link::LinkObserver* observer = ctx_.quiet ? nullptr : &ladder_;
+  faults_c_->set_observer(observer);
+  faults_s_->set_observer(observer);
+  cable_.a_to_b.set_observer(observer);
+  cable_.b_to_a.set_observer(observer);
+  client_.attach(trace_c_.emplace("client", *out_c, observer));
+  server_.attach(trace_s_.emplace("server", *out_s, observer));
+  return true;
+}
+
+SocketId Rig::listen() {
+  auto s = server().socket();
+  if (!s) return kNoSocket;
+  if (server().bind(s.value(), server_endpoint()) != 0) return kNoSocket;
+  if (server().listen(s.value(), 16, sim_.now()) != 0) return kNoSocket;
+  return s.value();
+}
+
+SocketId Rig::connect() {
+  auto s = client().socket();
+  if (!s) return kNoSocket;
+  const int rc = client().connect(s.value(), server_endpoint(), sim_.now());
+  if (rc != 0 && rc != EINPROGRESS) return kNoSocket;
+  if (auto info = client().info(s.value())) client_ep_ = info.value().local;
+  poke();
+  return s.value();
+}
+
+void Rig::poke() {
+  sim_.poke(c_);
+  sim_.poke(s_);
+}
+
+bool Rig::run(Duration limit) {
+  const Instant end = sim_.now() + limit;
+  while (sim_.step()) {
+    if (sim_.now() > end) return false;
+  }
+  if (writer_) writer_->flush();
+  return true;
+}
+
+std::string Rig::report(const std::vector<Check>& checks) {
+  if (ctx_.quiet) return {};
+  ladder_.set_titles(fmt::format("client {}:{}", to_string(kClientAddr), client_ep_.port),
+                     fmt::format("server {}:{}", to_string(kServerAddr), kServerPort));
+  std::string out = ladder_.header() + ladder_.take();
+  out += "\nState transitions (from each host's event trace)\n";
+  out += client_log_.format_states();
+  out += server_log_.format_states();
+  out += "\nExpected facts, checked against the run\n";
+  for (const Check& c : checks)
+    out += fmt::format("  [{}] {}: {}\n", c.ok ? "ok" : "FAILED", c.what, c.seen);
+  return out;
+}
+
+Outcome setup_error(std::string why) {
+  Outcome o;
+  o.setup_failed = true;
+  o.summary = std::move(why);
+  return o;
+}
+
+Check check(std::string what, std::string seen, bool ok) {
+  return Check{.what = std::move(what), .seen = std::move(seen), .ok = ok};
+}
+
+std::string secs(Duration d) {
+  const int64_t ns = d.ns();
+  if (ns % 1'000'000'000 == 0) return fmt::format("{}", ns / 1'000'000'000);
+  return to_string(Instant::zero() + d);
+}
+
+std::string seconds(Instant t) {
+  return secs(t.since_epoch()) + " s";
+}
+
+std::string seconds(Duration d) {
+  return secs(d) + " s";
+}
+
+std::string errno_name(int e) {
+  const char* name = e == 0              ? "no error"
+                     : e == ETIMEDOUT    ? "ETIMEDOUT"
+                     : e == ECONNREFUSED ? "ECONNREFUSED"
+                     : e == ECONNRESET   ? "ECONNRESET"
+                     : e == EPIPE        ? "EPIPE"
+                                         : "errno";
+  return e == 0 ? name : fmt::format("{} ({})", name, std::strerror(e));
+}
+
+Outcome finish(Rig& rig, const RunContext& ctx, std::vector<Check> checks, std::string summary) {
+  Outcome o;
+  o.ok = !checks.empty();
+  for (const Check& c : checks)
+    o.ok = o.ok && c.ok;
+  o.summary = std::move(summary);
+  if (!o.ok) {
+    for (const Check& c : checks)
+      if (!c.ok) {
+        o.summary += fmt::format("; expected {}, saw {}", c.what, c.seen);
+        break;
+      }
+  }
+  if (!ctx.quiet) o.report = rig.report(checks);
+  o.checks = std::move(checks);
+  return o;
+}
+
+}  // namespace synack::sim::scenarios

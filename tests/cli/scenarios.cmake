@@ -1,0 +1,29 @@
+# `synack sim list` / `synack sim run NAME`: every scenario of src/sim/scenarios/ as a CTest.
+# Each scenario checks its own expected facts against the run (times, states, errno) and exits
+# 0 only when all of them held; the outcome line must say "ok:". Included from CMakeLists.txt,
+# which defines synack_expect / synack_expect_exit2.
+
+set(synack_scenarios
+  syn-lost
+)
+foreach(name IN LISTS synack_scenarios)
+  synack_expect(cli.sim.${name} 0 "^outcome  : ok: " sim run ${name} --quiet)
+endforeach()
+
+synack_expect(cli.sim.list 0 "^syn-lost +every SYN is lost" sim list)
+# An unknown scenario is bad input (2), and the message lists the known names.
+synack_expect(cli.sim.unknown 2 "unknown scenario 'no-such-story'" sim run no-such-story)
+synack_expect(cli.sim.unknown_lists 2 "^  syn-lost$" sim run no-such-story)
+synack_expect_exit2(cli.sim.no_name sim run)
+
+# The older default of 5 SYN retransmissions: the last SYN leaves at 31 s and connect() fails
+# at 63 s (1+2+4+8+16+32, SPEC §4.6); the outcome line prints it.
+synack_expect(cli.sim.syn_lost_retries5 0
+              "^outcome  : ok: connect\\(\\) failed with ETIMEDOUT at 63 s after 6 SYNs"
+              sim run syn-lost --quiet --sysctl net.ipv4.tcp_syn_retries=5)
+# The default, printed in full: the ladder shows the last SYN at 63 s and CLOSED at 127 s.
+synack_expect(cli.sim.syn_lost_ladder 0 "^ +127\\.000000 +CLOSED" sim run syn-lost)
+# The scenario's capture is readable by `synack pcap` (7 SYNs, all parsed).
+add_test(NAME cli.sim.syn_lost_pcap COMMAND sh ${expect} 0 "7 records: 7 parsed, 0 not parsed" -- sh -c
+  "${synack} sim run syn-lost --quiet --pcap syn_lost.pcap >/dev/null && ${synack} pcap syn_lost.pcap"
+  WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
