@@ -5,6 +5,8 @@
 
 set(synack_scenarios
   syn-lost
+  synack-lost
+  fin-lost
 )
 foreach(name IN LISTS synack_scenarios)
   synack_expect(cli.sim.${name} 0 "^outcome  : ok: " sim run ${name} --quiet)

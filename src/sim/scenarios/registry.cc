@@ -6,8 +6,10 @@
 namespace synack::sim::scenarios {
 
 std::span<const Scenario* const> all() {
-  static const std::array<const Scenario*, 1> kAll = {
+  static const std::array<const Scenario*, 3> kAll = {
       &syn_lost(),
+      &synack_lost(),
+      &fin_lost(),
   };
   return kAll;
 }
