@@ -7,6 +7,9 @@ set(synack_scenarios
   syn-lost
   synack-lost
   fin-lost
+  final-ack-lost
+  simultaneous-close
+  close-wait-leak
 )
 foreach(name IN LISTS synack_scenarios)
   synack_expect(cli.sim.${name} 0 "^outcome  : ok: " sim run ${name} --quiet)

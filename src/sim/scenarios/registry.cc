@@ -6,10 +6,9 @@
 namespace synack::sim::scenarios {
 
 std::span<const Scenario* const> all() {
-  static const std::array<const Scenario*, 3> kAll = {
-      &syn_lost(),
-      &synack_lost(),
-      &fin_lost(),
+  static const std::array<const Scenario*, 6> kAll = {
+      &syn_lost(), &synack_lost(),        &final_ack_lost(),
+      &fin_lost(), &simultaneous_close(), &close_wait_leak(),
   };
   return kAll;
 }
