@@ -10,6 +10,8 @@ set(synack_scenarios
   final-ack-lost
   simultaneous-close
   close-wait-leak
+  keepalive-dead-peer
+  linger-zero
 )
 foreach(name IN LISTS synack_scenarios)
   synack_expect(cli.sim.${name} 0 "^outcome  : ok: " sim run ${name} --quiet)
@@ -32,3 +34,14 @@ synack_expect(cli.sim.syn_lost_ladder 0 "^ +127\\.000000 +CLOSED" sim run syn-lo
 add_test(NAME cli.sim.syn_lost_pcap COMMAND sh ${expect} 0 "7 records: 7 parsed, 0 not parsed" -- sh -c
   "${synack} sim run syn-lost --quiet --pcap syn_lost.pcap >/dev/null && ${synack} pcap syn_lost.pcap"
   WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
+# Keepalive with the defaults: 7200 + 9 x 75 = 7875 s from the last segment to ETIMEDOUT.
+synack_expect(cli.sim.keepalive_7875 0 "^outcome  : ok: dead peer detected: ETIMEDOUT .*\\(7875 s after"
+              sim run keepalive-dead-peer --quiet)
+# Shorter keepalive settings change the expectation with them: 60 + 3 x 10 = 90 s.
+synack_expect(cli.sim.keepalive_short 0 "\\(90 s after the last segment\\), 3 probes"
+              sim run keepalive-dead-peer --quiet --sysctl net.ipv4.tcp_keepalive_time=60
+              --sysctl net.ipv4.tcp_keepalive_intvl=10 --sysctl net.ipv4.tcp_keepalive_probes=3)
+# close-wait-leak with tcp_fin_timeout = 30 (a common tuning): the orphan goes after 30 s, and
+# the server is still in CLOSE-WAIT (the sysctl cannot fix the application).
+synack_expect(cli.sim.close_wait_fin_timeout_30 0 "client orphan gone 30 s after"
+              sim run close-wait-leak --quiet --sysctl net.ipv4.tcp_fin_timeout=30)

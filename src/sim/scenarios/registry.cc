@@ -6,9 +6,16 @@
 namespace synack::sim::scenarios {
 
 std::span<const Scenario* const> all() {
-  static const std::array<const Scenario*, 6> kAll = {
-      &syn_lost(), &synack_lost(),        &final_ack_lost(),
-      &fin_lost(), &simultaneous_close(), &close_wait_leak(),
+  // In the order of the priority list; one per line.
+  static const std::array kAll = {
+      &syn_lost(),             //
+      &synack_lost(),          //
+      &final_ack_lost(),       //
+      &fin_lost(),             //
+      &simultaneous_close(),   //
+      &close_wait_leak(),      //
+      &keepalive_dead_peer(),  //
+      &linger_zero(),          //
   };
   return kAll;
 }
