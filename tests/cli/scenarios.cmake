@@ -12,6 +12,8 @@ set(synack_scenarios
   close-wait-leak
   keepalive-dead-peer
   linger-zero
+  stale-synack
+  half-close-download
 )
 foreach(name IN LISTS synack_scenarios)
   synack_expect(cli.sim.${name} 0 "^outcome  : ok: " sim run ${name} --quiet)

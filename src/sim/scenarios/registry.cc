@@ -12,7 +12,9 @@ std::span<const Scenario* const> all() {
       &synack_lost(),          //
       &final_ack_lost(),       //
       &fin_lost(),             //
+      &stale_synack(),         //
       &simultaneous_close(),   //
+      &half_close_download(),  //
       &close_wait_leak(),      //
       &keepalive_dead_peer(),  //
       &linger_zero(),          //

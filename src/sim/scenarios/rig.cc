@@ -172,6 +172,13 @@ void Rig::poke() {
   sim_.poke(s_);
 }
 
+void Rig::inject_to_client(std::vector<uint8_t> ipv4_packet, Instant at, std::string note) {
+  sim_.at(at, [this, bytes = std::move(ipv4_packet), text = std::move(note)](Instant now) {
+    if (!ctx_.quiet) ladder_.note(now, false, text);
+    sim_.inbox(c_).push(sim_.pool().copy(bytes), now);
+  });
+}
+
 bool Rig::run(Duration limit) {
   const Instant end = sim_.now() + limit;
   while (sim_.step()) {

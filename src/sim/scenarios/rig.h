@@ -121,6 +121,9 @@ class Rig {
   SocketId connect();
   // Both hosts re-read their deadlines (after socket calls made outside an event).
   void poke();
+  // Hands `ipv4_packet` to the client's stack at `at`, as if it had just arrived (a segment no
+  // host of the rig sent: an old duplicate), with a note on the ladder.
+  void inject_to_client(std::vector<uint8_t> ipv4_packet, Instant at, std::string note);
   // Runs until no event is left or `limit` of simulated time; false if the limit stopped it.
   bool run(Duration limit);
 
