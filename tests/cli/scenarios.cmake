@@ -47,3 +47,17 @@ synack_expect(cli.sim.keepalive_short 0 "\\(90 s after the last segment\\), 3 pr
 # the server is still in CLOSE-WAIT (the sysctl cannot fix the application).
 synack_expect(cli.sim.close_wait_fin_timeout_30 0 "client orphan gone 30 s after"
               sim run close-wait-leak --quiet --sysctl net.ipv4.tcp_fin_timeout=30)
+
+# --trace: JSON lines from both hosts; final-ack-lost's re-ACK is sent from TIME-WAIT.
+add_test(NAME cli.sim.trace COMMAND sh -c
+  "${synack} sim run final-ack-lost --quiet --trace fal.jsonl >/dev/null && ! grep -vE '^[{]\"host\":\"(client|server)\",\"t\":\"[0-9.]+\",.*[}]$' fal.jsonl && grep -q '\"kind\":\"out\".*\"state\":\"TIME-WAIT\"' fal.jsonl && grep -q '\"from\":\"LAST-ACK\",\"to\":\"CLOSED\"' fal.jsonl"
+  WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
+# A capture that cannot be written is bad input.
+synack_expect(cli.sim.pcap_unwritable 2 "cannot write /nonexistent/x.pcap" sim run fin-lost --pcap /nonexistent/x.pcap)
+# Every scenario's capture reads in tshark with no malformed packet (skipped without tshark).
+foreach(name IN LISTS synack_scenarios)
+  add_test(NAME cli.sim.${name}_tshark COMMAND sh -c
+    "command -v tshark >/dev/null || exit 77; ${synack} sim run ${name} --quiet --pcap ${name}.pcap >/dev/null || exit 1; n=$(tshark -r ${name}.pcap 2>/dev/null | wc -l); m=$(tshark -r ${name}.pcap -Y '_ws.malformed || _ws.expert.severity >= error' 2>/dev/null | wc -l); echo \"$n packets, $m malformed\"; test $n -gt 0 && test $m -eq 0"
+    WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
+  set_tests_properties(cli.sim.${name}_tshark PROPERTIES SKIP_RETURN_CODE 77)
+endforeach()
