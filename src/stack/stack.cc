@@ -18,6 +18,7 @@
 #include <cerrno>
 #include <memory>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "base/keyed_hash.h"
@@ -42,13 +43,30 @@ namespace {
 // kLingering: inside a close() that waits (SO_LINGER {on, t > 0}, Stack::close_linger()).
 enum class SocketKind : uint8_t { kFree, kFresh, kConnection, kListener, kLingering };
 
+// One slot per socket id (40 bytes: part of every connection's memory, issue 3's 512-byte
+// target). Options live where they act — the Tcb, the Listener — and only a fresh socket that
+// had an option set before connect()/listen() holds its own copy, out of line.
 struct Socket {
   SocketKind kind = SocketKind::kFree;
   bool bound = false;
   Endpoint local;
-  tcp::TcbOptions opt;
   Tcb* tcb = nullptr;
   tcp::Listener* listener = nullptr;
+  std::unique_ptr<tcp::TcbOptions> fresh_opt;  // kFresh only; null: every option at default
+
+  // The options this socket's calls read and write.
+  tcp::TcbOptions& opt() {
+    if (tcb != nullptr) return tcb->opt;
+    if (listener != nullptr) return listener->opt;
+    if (!fresh_opt) fresh_opt = std::make_unique<tcp::TcbOptions>();
+    return *fresh_opt;
+  }
+  [[nodiscard]] const tcp::TcbOptions& opt() const {
+    static const tcp::TcbOptions kDefaults;
+    if (tcb != nullptr) return tcb->opt;
+    if (listener != nullptr) return listener->opt;
+    return fresh_opt ? *fresh_opt : kDefaults;
+  }
 };
 
 }  // namespace
@@ -178,7 +196,7 @@ class StackImpl {
       const auto port = pick_port(local.addr, Endpoint{});
       if (!port) return EADDRINUSE;
       local.port = *port;
-    } else if (port_bound(local.port, k->opt.reuse_addr)) {
+    } else if (port_bound(local.port, std::as_const(*k).opt().reuse_addr)) {
       return EADDRINUSE;
     }
     k->bound = true;
@@ -205,8 +223,9 @@ class StackImpl {
     l->local_port = k->local.port;
     l->socket = s;
     l->max_ack_backlog = b;
-    l->opt = k->opt;
+    l->opt = std::as_const(*k).opt();
     k->listener = l;
+    k->fresh_opt.reset();
     k->kind = SocketKind::kListener;
     listeners_[listener_key(l->local_addr, l->local_port)] = l;
     return 0;
@@ -224,7 +243,6 @@ class StackImpl {
     n.kind = SocketKind::kConnection;
     n.bound = true;
     n.local = Endpoint{t->tuple.local_addr, t->tuple.local_port};
-    n.opt = t->opt;
     n.tcb = t;
     t->socket = id.value();
     return id;
@@ -259,7 +277,8 @@ class StackImpl {
     if (conns_.find(tuple) != nullptr) return EADDRNOTAVAIL;
     auto* t = new Tcb();
     t->tuple = tuple;
-    t->opt = k->opt;
+    t->opt = std::as_const(*k).opt();
+    k->fresh_opt.reset();
     t->socket = s;
     k->tcb = t;
     k->kind = SocketKind::kConnection;
@@ -441,7 +460,7 @@ class StackImpl {
   int set_option(SocketId s, SockOpt opt, int64_t v, Instant now) {
     Socket* k = sock(s);
     if (k == nullptr) return EBADF;
-    tcp::TcbOptions& o = k->tcb != nullptr ? k->tcb->opt : k->opt;
+    tcp::TcbOptions& o = k->opt();
     if (v < 0 && opt != SockOpt::kLinger) return EINVAL;
     const auto u = static_cast<uint64_t>(v);
     switch (opt) {
@@ -476,12 +495,12 @@ class StackImpl {
         break;
       case SockOpt::kKeepIdle:
         if (u < 1 || u > 32767) return EINVAL;
-        o.keep_idle_s = static_cast<uint32_t>(u);
+        o.keep_idle_s = static_cast<uint16_t>(u);
         if (k->tcb != nullptr) engine_.set_keepalive(*k->tcb, now);
         break;
       case SockOpt::kKeepIntvl:
         if (u < 1 || u > 32767) return EINVAL;
-        o.keep_intvl_s = static_cast<uint32_t>(u);
+        o.keep_intvl_s = static_cast<uint16_t>(u);
         break;
       case SockOpt::kKeepCnt:
         if (u < 1 || u > 127) return EINVAL;
@@ -506,7 +525,7 @@ class StackImpl {
   Result<int64_t, int> get_option(SocketId s, SockOpt opt) const {
     const Socket* k = sock(s);
     if (k == nullptr) return Failure{EBADF};
-    const tcp::TcbOptions& o = k->tcb != nullptr ? k->tcb->opt : k->opt;
+    const tcp::TcbOptions& o = k->opt();
     switch (opt) {
       case SockOpt::kReuseAddr:
         return int64_t{o.reuse_addr};

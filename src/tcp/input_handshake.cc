@@ -79,7 +79,6 @@ void Engine::passive_open(Tcb& t, Listener& l, const wire::Packet& syn, Instant 
   t.snd_wnd = s.window;  // a SYN's window is never scaled
   t.max_window = t.snd_wnd;
   t.snd_wl1 = s.seq;
-  t.snd_wl2 = t.iss;
   negotiate_options(t, s.options);
   if (t.ts_ok) t.ts_recent_stamp = now;
   // Linux tcp_openreq_init_rwin(): the SYN+ACK's window uses the MSS less the TS option.
@@ -166,7 +165,6 @@ void Engine::input_syn_sent(Tcb& t, const wire::Packet& p, Instant now) {
   t.max_window = std::max(t.max_window, t.snd_wnd);
   t.snd_wl1 = s.seq;
   if (s.has(kAck)) {
-    t.snd_wl2 = s.ack;
     t.snd_una = s.ack;
     if (t.rtt_timing && t.syn_retrans == 0) {
       t.rtt.sample(now - t.rtt_time, t.snd_una, t.snd_nxt);
@@ -181,7 +179,6 @@ void Engine::input_syn_sent(Tcb& t, const wire::Packet& p, Instant now) {
     return;
   }
   // Simultaneous open (SPEC §4.3): SYN-RECEIVED, SYN+ACK from our ISS.
-  t.snd_wl2 = t.iss;
   set_state(t, State::kSynReceived, now);
   t.want_syn = true;
 }

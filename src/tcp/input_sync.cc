@@ -287,7 +287,6 @@ void Engine::update_window(Tcb& t, const wire::TcpSegment& s) {
     }
     t.snd_wnd = nwin;
     t.snd_wl1 = s.seq;
-    t.snd_wl2 = s.ack;
     t.max_window = std::max(t.max_window, nwin);
   }
 }
@@ -319,7 +318,6 @@ Engine::Verdict Engine::process_ack(Tcb& t, const wire::Packet& p, Instant now) 
     t.snd_wnd = uint32_t{s.window} << t.snd_wscale;
     t.max_window = std::max(t.max_window, t.snd_wnd);
     t.snd_wl1 = s.seq;
-    t.snd_wl2 = s.ack;
     if (t.rtt_timing && t.syn_retrans == 0) t.rtt.sample(now - t.rtt_time, t.snd_una, t.snd_nxt);
     t.rtt_timing = false;
     store_ts_recent(t, s, now);

@@ -17,9 +17,12 @@
 // Infinite means unarmed. timers.cc re-arms the entry after every engine call.
 //
 // Memory (issue 3 target: an idle ESTABLISHED connection with empty buffers under 512 bytes
-// including its table entry): the queues hold no heap while empty (ByteRing is lazy), the
-// table entry is the intrusive `hash_next` pointer plus one bucket slot, and the per-socket
-// options are packed. engine_memory_test prints sizeof(Tcb).
+// including its table entry): the queues hold no heap while empty (ByteRing is lazy) and give
+// it back when the connection goes idle (timers.cc), the table entry is the intrusive
+// `hash_next` pointer plus one bucket slot, the per-socket options are packed, flags are
+// one-bit fields and the members are ordered so the layout has no holes of its own: 440 bytes
+// (a 440-byte glibc block). engine_memory_test prints sizeof(Tcb); bench/tcp_memory_bench
+// measures the heap per connection.
 //
 // Single-threaded like the rest of the core.
 #pragma once
@@ -54,17 +57,17 @@ class Listener;
 // Per-socket options that change protocol behaviour (0 = "use the sysctl").
 struct TcbOptions {
   uint32_t user_timeout_ms = 0;  // TCP_USER_TIMEOUT
-  uint32_t keep_idle_s = 0;      // TCP_KEEPIDLE
-  uint32_t keep_intvl_s = 0;     // TCP_KEEPINTVL
   int32_t linger_s = -1;         // SO_LINGER: -1 off, else on with this many seconds
   uint32_t rcvbuf = 0;           // SO_RCVBUF as set (0 = tcp_rmem[1])
   uint32_t sndbuf = 0;           // SO_SNDBUF as set (0 = tcp_wmem[1])
+  uint16_t keep_idle_s = 0;      // TCP_KEEPIDLE (Linux range 1..32767)
+  uint16_t keep_intvl_s = 0;     // TCP_KEEPINTVL (1..32767)
   uint16_t max_seg = 0;          // TCP_MAXSEG (0 = from the MTU)
-  uint8_t keep_cnt = 0;          // TCP_KEEPCNT
-  uint8_t syn_cnt = 0;           // TCP_SYNCNT
-  bool keepalive = false;        // SO_KEEPALIVE
-  bool nodelay = false;          // TCP_NODELAY
-  bool reuse_addr = false;       // SO_REUSEADDR
+  uint8_t keep_cnt = 0;          // TCP_KEEPCNT (1..127)
+  uint8_t syn_cnt = 0;           // TCP_SYNCNT (1..127)
+  bool keepalive : 1 = false;    // SO_KEEPALIVE
+  bool nodelay : 1 = false;      // TCP_NODELAY
+  bool reuse_addr : 1 = false;   // SO_REUSEADDR
 };
 
 class Tcb : public stack::TimerEntry {
@@ -73,21 +76,24 @@ class Tcb : public stack::TimerEntry {
   Tcb(const Tcb&) = delete;
   Tcb& operator=(const Tcb&) = delete;
 
+  // Field order is layout (see "Memory" at the top): 8-byte members after the 4-, 2- and 1-byte
+  // ones that fill the gaps, flags as one-bit fields, no padding holes.
+
   // --- identity ------------------------------------------------------------------------------
   FourTuple tuple;
-  State state = State::kClosed;
   uint32_t socket = 0;           // SocketId of the owning socket, 0 once orphaned
   Listener* listener = nullptr;  // passive open not yet accepted: the listener it belongs to
   Tcb* hash_next = nullptr;      // connection table chain
   Tcb* accept_next = nullptr;    // listener accept queue link
 
   // --- send sequence space (RFC 9293 §3.3.1) ---------------------------------------------------
+  // No SND.WL2: the window-update test is Linux's tcp_may_update_window(), which compares the
+  // ACK with snd_una instead.
   SeqNum iss;
   SeqNum snd_una;
   SeqNum snd_nxt;           // next sequence number to send (moves back to snd_una after an RTO)
   SeqNum snd_max;           // highest sequence number sent + 1 (Linux: snd_nxt never moves back)
   SeqNum snd_wl1;           // SEG.SEQ of the last window update
-  SeqNum snd_wl2;           // SEG.ACK of the last window update
   SeqNum snd_sml;           // end of the last small segment sent (Nagle/Minshall, Linux snd_sml)
   uint32_t snd_wnd = 0;     // peer's window, scaled, in bytes
   uint32_t max_window = 0;  // largest window the peer offered (RFC 5961 §5, sender SWS)
@@ -107,36 +113,39 @@ class Tcb : public stack::TimerEntry {
   uint8_t rcv_wscale = 0;   // shift we apply to ours
   uint32_t ts_recent = 0;   // RFC 7323 TS.Recent
   uint32_t ts_offset = 0;   // added to our ms clock (isn.h ts_offset)
-  Instant ts_recent_stamp = Instant::infinite();  // when ts_recent was set (infinite: never)
+  SeqNum rtt_seq;           // end sequence number of the segment being timed (rtt_time)
+  uint16_t ip_id = 0;       // IPv4 identification of the next packet (Linux inet_id)
+  int16_t error = 0;        // pending SO_ERROR (errno value)
 
-  // --- flags -------------------------------------------------------------------------------
-  bool ts_ok = false;             // both ends use timestamps
-  bool sack_ok = false;           // peer sent SACK-permitted and we offer it
-  bool ws_ok = false;             // both ends offered window scaling
-  bool orphan = false;            // the application closed the socket (Linux SOCK_DEAD)
-  bool rd_shut = false;           // RCV_SHUTDOWN: shutdown(SHUT_RD) or close()
-  bool wr_shut = false;           // SEND_SHUTDOWN: shutdown(SHUT_WR) or close()
-  bool done = false;              // SOCK_DONE: reached CLOSED through the protocol (tcp_done)
-  bool passive = false;           // opened by a listener
-  bool persist = false;           // rexmit_at is the persist (zero-window probe) timer
-  bool pingpong = false;          // interactive mode: delay ACKs to piggyback them on data
-  bool want_ack = false;          // send an ACK now (output clears it)
-  bool want_delack = false;       // an ACK is owed, delayed until delack_at
-  bool want_syn = false;          // (re)send our SYN or SYN+ACK now
-  bool want_rexmit_head = false;  // fast retransmit / partial ACK: resend at snd_una
-  bool want_probe = false;        // send a keepalive or zero-window probe (seq = snd_una - 1)
-  bool rtt_timing = false;        // rtt_seq/rtt_time time an un-retransmitted segment
-  bool in_table = false;          // in the stack's connection table
-  bool counted_orphan = false;    // counted in the stack's orphan total (tcp_max_orphans)
-  bool queued = false;            // in its listener's accept queue
-  bool data_seen = false;         // first data received (starts quick-ACK mode, Linux ato == 0)
-  uint8_t quick = 0;              // quick-ACK segments left (Linux icsk_ack.quick)
-  uint8_t segs_unacked = 0;       // full segments received since our last ACK
-  uint8_t retransmits = 0;        // icsk_retransmits
-  uint8_t probes_out = 0;         // icsk_probes_out (keepalive or zero-window)
-  uint8_t syn_retrans = 0;        // SYN / SYN+ACK retransmissions (initial cwnd rule)
-  uint16_t ip_id = 0;             // IPv4 identification of the next packet (Linux inet_id)
-  int16_t error = 0;              // pending SO_ERROR (errno value)
+  // --- state, counts and flags ---------------------------------------------------------------
+  State state = State::kClosed;
+  uint8_t quick = 0;                  // quick-ACK segments left (Linux icsk_ack.quick)
+  uint8_t retransmits = 0;            // icsk_retransmits
+  uint8_t probes_out = 0;             // icsk_probes_out (keepalive or zero-window)
+  uint8_t syn_retrans = 0;            // SYN / SYN+ACK retransmissions (initial cwnd rule)
+  bool ts_ok : 1 = false;             // both ends use timestamps
+  bool sack_ok : 1 = false;           // peer sent SACK-permitted and we offer it
+  bool ws_ok : 1 = false;             // both ends offered window scaling
+  bool orphan : 1 = false;            // the application closed the socket (Linux SOCK_DEAD)
+  bool rd_shut : 1 = false;           // RCV_SHUTDOWN: shutdown(SHUT_RD) or close()
+  bool wr_shut : 1 = false;           // SEND_SHUTDOWN: shutdown(SHUT_WR) or close()
+  bool done : 1 = false;              // SOCK_DONE: reached CLOSED through the protocol
+  bool passive : 1 = false;           // opened by a listener
+  bool persist : 1 = false;           // rexmit_at is the persist (zero-window probe) timer
+  bool pingpong : 1 = false;          // interactive mode: delay ACKs to piggyback them on data
+  bool want_ack : 1 = false;          // send an ACK now (output clears it)
+  bool want_delack : 1 = false;       // an ACK is owed, delayed until delack_at
+  bool want_syn : 1 = false;          // (re)send our SYN or SYN+ACK now
+  bool want_rexmit_head : 1 = false;  // fast retransmit / partial ACK: resend at snd_una
+  bool want_probe : 1 = false;        // send a keepalive or zero-window probe (seq = snd_una - 1)
+  bool rtt_timing : 1 = false;        // rtt_seq/rtt_time time an un-retransmitted segment
+  bool in_table : 1 = false;          // in the stack's connection table
+  bool counted_orphan : 1 = false;    // counted in the stack's orphan total (tcp_max_orphans)
+  bool queued : 1 = false;            // in its listener's accept queue
+  bool data_seen : 1 = false;         // first data received (starts quick-ACK, Linux ato == 0)
+
+  CongestionControl cc{CongestionAlgorithm::kNewReno, SeqNum{0}};
+  TcbOptions opt;
 
   // --- timers and timing ---------------------------------------------------------------------
   Instant rexmit_at = Instant::infinite();
@@ -146,15 +155,13 @@ class Tcb : public stack::TimerEntry {
   Instant probes_started = Instant::infinite();  // first unanswered zero-window probe
   Instant last_rcv;       // last segment received (keepalive idle, Linux rcv_tstamp)
   Instant last_data_rcv;  // last data received (pingpong rule, Linux lrcvtime)
-  Instant last_oow_ack = Instant::infinite();  // tcp_invalid_ratelimit (Linux last_oow_ack_time)
-  Instant rtt_time;                            // when the timed segment was sent
-  SeqNum rtt_seq;                              // its end sequence number
+  Instant last_oow_ack = Instant::infinite();     // tcp_invalid_ratelimit (Linux last_oow_ack_time)
+  Instant rtt_time;                               // when the timed segment was sent
+  Instant ts_recent_stamp = Instant::infinite();  // when ts_recent was set (infinite: never)
 
   RttEstimator rtt;
-  CongestionControl cc{CongestionAlgorithm::kNewReno, SeqNum{0}};
   SendQueue sq;
   RecvQueue rq;
-  TcbOptions opt;
 
   // --- derived helpers -----------------------------------------------------------------------
   [[nodiscard]] SeqNum rcv_nxt() const { return rq.rcv_nxt(); }

@@ -109,5 +109,19 @@ TEST(EngineMemory, RingsGoBackInFinWait2AndInCloseWaitAfterEof) {
   EXPECT_EQ(ring_bytes(ts), 0u);
 }
 
+// Options set on a listening socket reach the connections it accepts (Linux sk_clone_lock()
+// copies the listener's settings): they are kept on the listener itself.
+TEST(EngineMemory, ListenerOptionsReachAcceptedConnections) {
+  bench::InMemoryPair pair;
+  auto first = pair.connect();  // creates the listener
+  ASSERT_NE(first.second, kNoSocket);
+  EXPECT_EQ(pair.b().get_option(first.second, SockOpt::kNoDelay).value(), 0);
+  ASSERT_EQ(pair.b().set_option(pair.listener(), SockOpt::kNoDelay, 1), 0);
+  EXPECT_EQ(pair.b().get_option(pair.listener(), SockOpt::kNoDelay).value(), 1);
+  auto second = pair.connect();
+  ASSERT_NE(second.second, kNoSocket);
+  EXPECT_EQ(pair.b().get_option(second.second, SockOpt::kNoDelay).value(), 1);
+}
+
 }  // namespace
 }  // namespace synack
