@@ -3,7 +3,8 @@
 // outcome.
 //
 // `run` shares its options with `synack demo` (sim_options.h). A scenario's own default
-// settings go in front of the user's --sysctl values, so the command line always wins. Exit
+// settings go in front of the user's --sysctl values, so the command line always wins (they
+// do override a --sysctl-file line of the same name; no scenario has defaults yet). Exit
 // status (commands.h): 0 when every expected fact held, 1 when one did not (the first one
 // missed is named on the outcome line and on stderr), 2 for bad input — an unknown scenario
 // (the known names are listed), a bad setting, or a capture/trace file that cannot be written.
