@@ -61,3 +61,13 @@ foreach(name IN LISTS synack_scenarios)
     WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
   set_tests_properties(cli.sim.${name}_tshark PROPERTIES SKIP_RETURN_CODE 77)
 endforeach()
+
+# The SYN schedule follows the other settings Linux uses too. Linux >= 6.5
+# tcp_syn_linear_timeouts = 4: four 1 s timeouts, then doubling, and 4 extra retransmissions:
+# SYNs at 0,1,2,3,4,5,7,11,19,35,67 s, failure at 131 s (67 + 64).
+synack_expect(cli.sim.syn_lost_linear 0 "ETIMEDOUT at 131 s after 11 SYNs"
+              sim run syn-lost --quiet --sysctl net.ipv4.tcp_syn_linear_timeouts=4)
+# RTO capped at 5 s: 1,2,4 then 5 s steps; 9 retransmissions end at 37 s, failure at 42 s.
+synack_expect(cli.sim.syn_lost_rto_max 0 "ETIMEDOUT at 42 s after 10 SYNs"
+              sim run syn-lost --quiet --sysctl net.ipv4.tcp_syn_retries=9
+              --sysctl net.ipv4.tcp_rto_max_ms=5000)
