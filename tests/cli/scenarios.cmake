@@ -71,3 +71,7 @@ synack_expect(cli.sim.syn_lost_linear 0 "ETIMEDOUT at 131 s after 11 SYNs"
 synack_expect(cli.sim.syn_lost_rto_max 0 "ETIMEDOUT at 42 s after 10 SYNs"
               sim run syn-lost --quiet --sysctl net.ipv4.tcp_syn_retries=9
               --sysctl net.ipv4.tcp_rto_max_ms=5000)
+# synack-lost with a 3 s initial RTO (RFC 1122's old value): the SYN is resent at 3 s and the
+# client connects one round trip later.
+synack_expect(cli.sim.synack_lost_rto3 0 "client ESTABLISHED at 3\\.020000 s after 2 SYNs"
+              sim run synack-lost --quiet --sysctl synack.tcp_rto_initial_ms=3000)
