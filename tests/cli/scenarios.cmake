@@ -75,3 +75,10 @@ synack_expect(cli.sim.syn_lost_rto_max 0 "ETIMEDOUT at 42 s after 10 SYNs"
 # client connects one round trip later.
 synack_expect(cli.sim.synack_lost_rto3 0 "client ESTABLISHED at 3\\.020000 s after 2 SYNs"
               sim run synack-lost --quiet --sysctl synack.tcp_rto_initial_ms=3000)
+# tcp_fin_timeout above 60 s (SPEC §8.8: the part beyond 60 s is spent as a full socket first):
+# the orphan still goes exactly tcp_fin_timeout after entering FIN-WAIT-2.
+synack_expect(cli.sim.close_wait_fin_timeout_90 0 "client orphan gone 90 s after"
+              sim run close-wait-leak --quiet --sysctl net.ipv4.tcp_fin_timeout=90)
+# A shorter TIME-WAIT (synack-only setting, for experiments) moves the expectations with it.
+synack_expect(cli.sim.final_ack_lost_tw5 0 "^outcome  : ok: final ACK lost"
+              sim run final-ack-lost --quiet --sysctl synack.tcp_timewait_len=5)
