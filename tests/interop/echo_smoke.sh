@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Interop smoke test: the Linux kernel echoes 100 KB through synack's echo server over a TUN.
 #
-#   echo_smoke.sh SERVER_BINARY [LOSS]     (LOSS: e.g. 0.05 for 5 % loss in both directions)
+#   echo_smoke.sh SERVER_BINARY [LOSS] [BYTES]
+#     LOSS: e.g. 0.05 for 5 % loss in both directions of synack's link (default 0)
+#     BYTES: how much to echo (default 102400)
+#   SYNACK_PCAP=FILE in the environment: synack's side of the link is captured there.
 #
 # Needs root (network namespaces, TUN). Exits 77 — CTest's SKIP_RETURN_CODE — when not root
 # or when a tool is missing. Everything happens inside a namespace this script creates and
@@ -10,6 +13,7 @@
 set -u
 server=$1
 loss=${2:-0}
+bytes=${3:-102400}
 if [[ $(id -u) -ne 0 ]]; then
   echo "SKIP: needs root (network namespace + TUN)"
   exit 77
@@ -32,7 +36,7 @@ trap cleanup EXIT
 ip netns add "$ns" || { echo "SKIP: cannot create a network namespace"; exit 77; }
 
 ip netns exec "$ns" "$server" --tun "$dev" --addr 10.99.0.2 --port 7 --loss "$loss" \
-  --seed 7 --max-seconds 60 >"$work/server.out" 2>"$work/server.err" &
+  --seed 7 --max-seconds 60 ${SYNACK_PCAP:+--pcap "$SYNACK_PCAP"} >"$work/server.out" 2>"$work/server.err" &
 server_pid=$!
 for _ in $(seq 100); do
   grep -q '^ready' "$work/server.out" 2>/dev/null && break
@@ -45,7 +49,7 @@ fi
 ip netns exec "$ns" ip addr add 10.99.0.1/24 dev "$dev" || exit 1
 ip netns exec "$ns" ip link set "$dev" up || exit 1
 
-head -c 102400 /dev/urandom >"$work/in"
+head -c "$bytes" /dev/urandom >"$work/in"
 start=$(date +%s.%N)
 # -t: after sending EOF, wait up to 25 s for synack's echo and FIN.
 ip netns exec "$ns" timeout 30 socat -t 25 -T 25 STDIO TCP:10.99.0.2:7 \
