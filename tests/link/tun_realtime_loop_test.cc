@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "base/rng.h"
+#include "link/fault_injector.h"
 #include "link/sim_link.h"
 
 namespace synack::link {
@@ -111,6 +112,32 @@ TEST(RealtimeLoop, DevicePacketsReachTheInboundChainAndDeviceSinkWrites) {
   ASSERT_TRUE(got);
   EXPECT_EQ(*got, p.size());
   EXPECT_EQ(loop.counters().packets_written, 1u);
+}
+
+// The simulator's scripted FaultInjector works unchanged between a stack and a real device:
+// its delays go through the loop's delay queue.
+TEST(RealtimeLoop, FaultInjectorDropsAndDelaysOnTheRealLink) {
+  DevicePair d;
+  RealtimeLoop loop(*d.a);
+  FaultInjector faults("a out", loop.device_sink(), loop, loop.pool());
+  faults.add(drop_next({}, "first lost"));
+  faults.add(delay_next({}, 30_ms, "second late"));
+  loop.set_outbound(faults);
+  const Instant t0 = loop.now();
+  for (uint8_t tag : {1, 2, 3})
+    loop.output().transmit(std::vector<uint8_t>{tag}, t0);
+  EXPECT_EQ(loop.delayed(), 1u);
+  auto r = loop.run(RunLimits{.until = t0 + 2_s, .done = [&] { return loop.delayed() == 0; }});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(*r, RunEnd::kDone);
+  EXPECT_GE(loop.now(), t0 + 30_ms);
+  std::vector<uint8_t> arrived;
+  std::array<uint8_t, 16> buf{};
+  for (auto n = d.b->read(buf); n && *n > 0; n = d.b->read(buf))
+    arrived.push_back(buf[0]);
+  EXPECT_EQ(arrived, (std::vector<uint8_t>{3, 2}));  // 1 dropped, 2 overtaken by 3
+  EXPECT_EQ(faults.fired(0), 1u);
+  EXPECT_EQ(faults.fired(1), 1u);
 }
 
 // The server side: accepts, echoes, closes after the peer's FIN once everything is echoed.
