@@ -2,7 +2,8 @@
 # Interop smoke test: the Linux kernel echoes 100 KB through synack's echo server over a TUN.
 #
 #   echo_smoke.sh SERVER_BINARY [LOSS] [BYTES]
-#     LOSS: e.g. 0.05 for 5 % loss in both directions of synack's link (default 0)
+#     LOSS: e.g. 0.05 for 5 % loss and 5 % reordering (5 ms) in both directions of synack's
+#           link (default 0)
 #     BYTES: how much to echo (default 102400)
 #   SYNACK_PCAP=FILE in the environment: synack's side of the link is captured there.
 #
@@ -35,7 +36,7 @@ cleanup() {
 trap cleanup EXIT
 ip netns add "$ns" || { echo "SKIP: cannot create a network namespace"; exit 77; }
 
-ip netns exec "$ns" "$server" --tun "$dev" --addr 10.99.0.2 --port 7 --loss "$loss" \
+ip netns exec "$ns" "$server" --tun "$dev" --addr 10.99.0.2 --port 7 --loss "$loss" --reorder "$loss" \
   --seed 7 --max-seconds 60 ${SYNACK_PCAP:+--pcap "$SYNACK_PCAP"} >"$work/server.out" 2>"$work/server.err" &
 server_pid=$!
 for _ in $(seq 100); do
@@ -60,7 +61,7 @@ kill "$server_pid"; wait "$server_pid"; server_pid=""
 cat "$work/server.err"
 want=$(sha256sum <"$work/in" | cut -d' ' -f1)
 got=$(sha256sum <"$work/out" | cut -d' ' -f1)
-echo "socat exit $rc, $(stat -c %s "$work/out") bytes back in $(awk "BEGIN{printf \"%.2f\", $end - $start}") s (loss $loss)"
+echo "socat exit $rc, $(stat -c %s "$work/out") bytes back in $(awk "BEGIN{printf \"%.2f\", $end - $start}") s (loss and reorder $loss)"
 if [[ $rc -ne 0 || $want != "$got" ]]; then
   echo "FAIL: sha256 sent $want, echoed $got"; cat "$work/socat.err"; exit 1
 fi
