@@ -10,6 +10,7 @@
 // failure names its seed. Environment:
 //   SYNACK_SOAK_SEED=<n>         run only seed n (RandomTransferReplay.Seed; the others skip)
 //   SYNACK_SOAK_PCAP=<file>      with SYNACK_SOAK_SEED: capture both directions to a pcap
+//   SYNACK_SOAK_TRACE=1          with SYNACK_SOAK_SEED: print every event of both stacks
 //   SYNACK_SOAK_SEEDS=<count>    how many small seeds (payloads up to 256 KiB)
 //   SYNACK_SOAK_BIG_SEEDS=<n>    how many big seeds (up to 8 MiB, one direction exactly 8 MiB)
 //   SYNACK_SOAK_FIRST=<n>        first seed of both ranges (default 0: seeds 1.. and big 0..)
@@ -18,6 +19,7 @@
 // ctest -j runs them in parallel.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -35,18 +37,15 @@ struct KnownFailure {
   uint64_t seed;
   const char* bug;
 };
-constexpr KnownFailure kKnownFailures[] = {
-    {1306,
-     "conn 1 (208 KB b<-a) takes 5656 s: the server drops the client's segments as PAWSEstab "
-     "right after the handshake (SYN was retransmitted), later the client in FIN-WAIT-2 drops "
-     "the server's retransmissions as 'out of window' for ~2800 s; finally the LAST-ACK FIN "
-     "(RTO 120 s) outlives the peer's 60 s TIME-WAIT and draws an RST. Needs engine diagnosis."},
-    {1709,
-     "client ESTABLISHED after a retransmitted SYN, server's NEW-SYN-RECV never completes and "
-     "gives up after the SYN+ACK retries with no RST; client waits forever. Either all four "
-     "third ACKs were lost (p ~ 0.1 %) or the pending handshake ignores ACKs that echo the "
-     "TSval of a retransmitted SYN+ACK; the listener path traces no segment_in to tell."},
-};
+// Empty now. 1709 passes since the pending-handshake fixes; 1306 passes since the receive
+// window fix. Its diagnosis stands as Linux behaviour, not an engine bug: a retransmission of
+// a segment the peer already holds is dropped there as a full duplicate before RFC 7323 §4.3
+// R3 may update TS.Recent, so the duplicate ACK echoes the TSval of the last in-window segment
+// (seconds old after an RTO); it advances snd_una over retransmitted data, so Karn forbids the
+// sequence sample and tcp_ack_update_rtt() takes the TSecr one — seconds long, as in Linux —
+// and at 18 % loss the RTO climbs to 120 s. A LAST-ACK FIN retransmitted after the peer's
+// TIME-WAIT ended would then draw an RST, which the checks below still report as a failure.
+constexpr std::array<KnownFailure, 0> kKnownFailures{};
 
 constexpr int kShards = 8;
 #ifdef NDEBUG
@@ -76,9 +75,10 @@ std::string replay_hint(uint64_t seed) {
 }
 
 // Runs one seed; returns false (after reporting) when it failed.
-bool run_seed(uint64_t seed, const std::string& pcap, Outcome* out = nullptr) {
+bool run_seed(uint64_t seed, const std::string& pcap, Outcome* out = nullptr,
+              bool print_events = false) {
   const Scenario sc = make_scenario(seed);
-  World world(sc, pcap);
+  World world(sc, pcap, print_events);
   const Outcome o = world.run();
   if (out != nullptr) *out = o;
   if (o.failure.empty()) return true;
@@ -153,7 +153,8 @@ TEST(RandomTransferReplay, Seed) {
   std::printf("%s\n", sc.describe().c_str());
   if (const char* bug = known_bug(*seed)) std::printf("known failure: %s\n", bug);
   Outcome o;
-  const bool ok = run_seed(*seed, pcap != nullptr ? pcap : "", &o);
+  const bool ok = run_seed(*seed, pcap != nullptr ? pcap : "", &o,
+                           env_u64("SYNACK_SOAK_TRACE").value_or(0) != 0);
   std::printf("seed %llu %s: transfer done at %s, end %s, %llu events, %llu bytes\n",
               static_cast<unsigned long long>(*seed), ok ? "passed" : "FAILED",
               to_string(o.transfer_done).c_str(), to_string(o.end).c_str(),

@@ -31,6 +31,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -45,6 +46,8 @@
 #include "sim/simulator.h"
 #include "sim/stack_host.h"
 #include "stack/stack.h"
+#include "stack/trace.h"
+#include "wire/packet.h"
 
 namespace synack::sim::soak {
 
@@ -84,7 +87,11 @@ class StateLog final : public stack::TraceSink {
     std::string reason;
   };
 
+  // Replay aid (SYNACK_SOAK_TRACE=1): every event of this host printed as it happens.
+  const char* print_as = nullptr;
+
   void on_event(const stack::Event& e) override {
+    if (print_as != nullptr) print(e);
     if (e.kind == stack::EventKind::kStateChange) {
       history[key(e.tuple.local_port, e.tuple.remote_port)].changes.push_back(
           Change{e.at, e.old_state, e.new_state});
@@ -101,6 +108,28 @@ class StateLog final : public stack::TraceSink {
       aborts.push_back(
           Abort{e.at, e.tuple.local_port, e.tuple.remote_port, e.old_state, std::string(e.reason)});
     }
+  }
+  void print(const stack::Event& e) const {
+    std::string what;
+    switch (e.kind) {
+      case stack::EventKind::kStateChange:
+        what = std::string(tcp::to_string(e.old_state)) + " -> " +
+               std::string(tcp::to_string(e.new_state));
+        break;
+      case stack::EventKind::kSegmentIn:
+      case stack::EventKind::kSegmentOut:
+        what = (e.kind == stack::EventKind::kSegmentIn ? "< " : "> ") +
+               (e.packet != nullptr ? wire::to_string(*e.packet) : std::string("?"));
+        break;
+      case stack::EventKind::kTimerFired:
+        what = "timer " + std::string(stack::to_string(e.timer)) + " #" + std::to_string(e.value);
+        break;
+      default:
+        what = std::string(stack::to_string(e.kind)) + " " + std::string(e.reason);
+        break;
+    }
+    std::printf("%s %s %u<-%u: %s\n", to_string(e.at).c_str(), print_as, e.tuple.local_port,
+                e.tuple.remote_port, what.c_str());
   }
   static uint32_t key(uint16_t local, uint16_t remote) { return (uint32_t{local} << 16) | remote; }
   [[nodiscard]] const History* find(uint16_t local, uint16_t remote) const {
@@ -186,7 +215,8 @@ class AppHost final : public Host {
 class World {
  public:
   // `sc` must outlive the world (the sides point into it).
-  World(const Scenario& sc, const std::string& pcap_path = {})
+  // `print_events`: print every event of both stacks (StateLog::print_as).
+  World(const Scenario& sc, const std::string& pcap_path = {}, bool print_events = false)
       : sim_(sc.seed),
         stack_host_{
             StackHost({.address = kAddr[0], .mtu = sc.a.mtu}, sc.seed * 2 + 1, sim_.pool()),
@@ -195,6 +225,7 @@ class World {
     const HostSpec* hs[2] = {&sc.a, &sc.b};
     for (int h = 0; h < 2; ++h) {
       Stack& st = stack(h);
+      if (print_events) log_[h].print_as = h == 0 ? "a" : "b";
       st.set_trace(&log_[h]);
       auto& sys = st.sysctls();
       EXPECT_TRUE(sys.set_value(stack::SysctlId::kTcpSack, hs[h]->sack ? 1 : 0).has_value());
