@@ -81,7 +81,9 @@ Result<bool, DeviceError> TunDevice::write(std::span<const uint8_t> packet) {
     const ssize_t n = ::write(fd_, packet.data(), packet.size());
     if (n >= 0) return static_cast<size_t>(n) == packet.size();
     if (errno == EINTR) continue;
-    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) return false;
+    // A full queue, or (EIO) an interface that is not up yet: the packet is lost on the way,
+    // as on a cable not plugged in; the stack's retransmissions deal with it.
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS || errno == EIO) return false;
     return Failure{error_of(errno, "write", name_)};
   }
 }

@@ -52,7 +52,7 @@ class TunDevice {
   // `out` is truncated by the kernel, so pass a buffer of at least the interface MTU.
   [[nodiscard]] Result<size_t, DeviceError> read(std::span<uint8_t> out);
   // One packet out: true when the kernel took it, false when it was dropped because the
-  // device's queue is full (EAGAIN/ENOBUFS), as a router would.
+  // device's queue is full (EAGAIN/ENOBUFS) or the interface is down (EIO), as a router would.
   [[nodiscard]] Result<bool, DeviceError> write(std::span<const uint8_t> packet);
 
  private:
