@@ -205,7 +205,7 @@ class StackImpl {
     return 0;
   }
 
-  int listen(SocketId s, int backlog, Instant /*now*/) {
+  int listen(SocketId s, int backlog, Instant now) {
     Socket* k = sock(s);
     if (k == nullptr) return EBADF;
     const auto somaxconn = static_cast<uint32_t>(sysctls_.get(SysctlId::kSomaxconn));
@@ -228,6 +228,9 @@ class StackImpl {
     k->fresh_opt.reset();
     k->kind = SocketKind::kListener;
     listeners_[listener_key(l->local_addr, l->local_port)] = l;
+    // Every state change is traced (issue 3 item 10), the listener's own included.
+    tracer_.state_change(now, stack::TraceTuple{l->local_addr, l->local_port, {}, 0},
+                         State::kClosed, State::kListen);
     return 0;
   }
 
@@ -645,6 +648,8 @@ class StackImpl {
   void close_listener(Socket& k, Instant now) {
     tcp::Listener* l = k.listener;
     listeners_.erase(listener_key(l->local_addr, l->local_port));
+    tracer_.state_change(now, stack::TraceTuple{l->local_addr, l->local_port, {}, 0},
+                         State::kListen, State::kClosed);
     // SPEC §5.6: reset every connection never accepted, drop pending handshakes.
     while (Tcb* t = l->pop_accept()) {
       t->listener = nullptr;
