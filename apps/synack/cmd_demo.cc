@@ -32,6 +32,7 @@
 #include "link/sim_link.h"
 #include "link/tracer.h"
 #include "sim/ladder.h"
+#include "sim/ladder_svg.h"
 #include "sim/simulator.h"
 #include "sim/stack_host.h"
 #include "sim_options.h"
@@ -221,6 +222,13 @@ int run_demo(const DemoOptions& o) {
   }
   if (!o.sim.trace.empty() && !write_text_file(o.sim.trace, json, "demo")) return 2;
   if (writer) writer->flush();
+  ladder.set_titles(client_title, server_title);
+  const std::string ladder_text = ladder.take();
+  if (!o.sim.svg.empty()) {
+    const sim::LadderSvgOptions svg_options{
+        .latency = params.latency, .title = "synack demo: handshake, request/response, close"};
+    if (!write_text_file(o.sim.svg, sim::ladder_svg(ladder, svg_options), "demo")) return 2;
+  }
 
   if (o.sim.quiet) {
     fmt::print("{}\n", outcome);
@@ -231,8 +239,7 @@ int run_demo(const DemoOptions& o) {
   fmt::print("ISNs     : client {}, server {}\n",
              client_trace.first_isn() ? fmt::format("{}", *client_trace.first_isn()) : "-",
              server_trace.first_isn() ? fmt::format("{}", *server_trace.first_isn()) : "-");
-  ladder.set_titles(client_title, server_title);
-  fmt::print("\n{}{}", ladder.header(), ladder.take());
+  fmt::print("\n{}{}", ladder.header(), ladder_text);
 
   fmt::print("\noutcome  : {}\n", outcome);
   fmt::print("\nState transitions (from each host's event trace)\n{}{}",

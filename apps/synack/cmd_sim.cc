@@ -83,17 +83,20 @@ int run_scenario(const SimRunOptions& o) {
   if (!sys) return 2;
 
   std::string json;
+  std::string svg;
   sc::RunContext ctx{.seed = o.sim.seed,
                      .sysctls = *sys,
                      .pcap = o.sim.pcap,
                      .json = o.sim.trace.empty() ? nullptr : &json,
-                     .quiet = o.sim.quiet};
+                     .quiet = o.sim.quiet,
+                     .svg = o.sim.svg.empty() ? nullptr : &svg};
   const sc::Outcome outcome = scenario->run(ctx);
   if (outcome.setup_failed) {
     fmt::print(stderr, "synack sim run: {}: {}\n", scenario->name, outcome.summary);
     return 2;
   }
   if (!o.sim.trace.empty() && !write_text_file(o.sim.trace, json, "sim run")) return 2;
+  if (!o.sim.svg.empty() && !write_text_file(o.sim.svg, svg, "sim run")) return 2;
 
   const std::string line = outcome.ok ? fmt::format("ok: {}", outcome.summary)
                                       : fmt::format("FAILED: {}", outcome.summary);

@@ -33,6 +33,11 @@ void add_sim_options(CLI::App& cmd, SimOptions& opts) {
                  "nanosecond timestamps = simulated time, lost segments included); open it with "
                  "tcpdump, tshark, Wireshark or 'synack pcap'")
       ->option_text("FILE");
+  cmd.add_option("--svg", opts.svg,
+                 "Also draw the ladder diagram to FILE as an SVG picture: two timelines, one "
+                 "arrow per segment from send to arrival, lost segments ending in an X, the "
+                 "states each side enters; long idle gaps are shortened and marked")
+      ->option_text("FILE");
   cmd.add_option("--trace", opts.trace,
                  "Write every event of both hosts (state changes, timers, segments in and out, "
                  "drops) to FILE as JSON lines, one object per event with a \"host\" field")

@@ -30,10 +30,11 @@ struct SimOptions {
   std::vector<std::string> sysctl_files;  // sysctl.conf files, in command-line order
   std::string pcap;                       // empty: no capture
   std::string trace;                      // empty: no JSON-lines trace
+  std::string svg;                        // empty: no SVG ladder diagram
   bool quiet = false;
 };
 
-// Registers --seed, --sysctl, --sysctl-file, --pcap, --trace and --quiet on `cmd`.
+// Registers --seed, --sysctl, --sysctl-file, --pcap, --svg, --trace and --quiet on `cmd`.
 void add_sim_options(CLI::App& cmd, SimOptions& opts);
 
 // The settings the options ask for, starting from Linux defaults. On any error prints

@@ -131,6 +131,7 @@ void Ladder::on_link_event(const link::LinkEvent& e) {
   }
   flush();
   flush_states();
+  entries_.push_back(LadderEntry{.kind = LadderEntry::Kind::kEvent, .at = e.at, .text = mark});
   const size_t state_pad = options_.states ? static_cast<size_t>(kStateWidth) : 0;
   add_line(fmt::format("{:>12}  {}| {:<{}}|", to_string(e.at), pad(state_pad), mark,
                        options_.arrow_width - 1));
@@ -141,6 +142,8 @@ void Ladder::note(Instant at, bool left, std::string_view text) {
   flush_states();
   const int w = options_.arrow_width;
   const size_t state_pad = options_.states ? static_cast<size_t>(kStateWidth) : 0;
+  entries_.push_back(LadderEntry{
+      .kind = LadderEntry::Kind::kNote, .at = at, .left = left, .text = std::string(text)});
   const std::string body = left ? fmt::format("  * {}", text) : fmt::format("{} *  ", text);
   if (left) {
     add_line(fmt::format("{:>12}  {}|{:<{}}|", to_string(at), pad(state_pad), body, w));
@@ -171,6 +174,8 @@ void Ladder::flush_state(int side) {
                                        state_cell(held->name), pad(static_cast<size_t>(w)))
                          : fmt::format("{:>12}  {}|{}| {}", to_string(held->at), state_cell(""),
                                        pad(static_cast<size_t>(w)), held->name);
+  entries_.push_back(LadderEntry{
+      .kind = LadderEntry::Kind::kState, .at = held->at, .left = side == 0, .text = held->name});
   held.reset();
   add_line(std::move(text));
 }
@@ -223,6 +228,15 @@ void Ladder::flush() {
   line.plain = !r.control && !r.lost && r.marks.empty() && r.state[0].empty() && r.state[1].empty();
   line.rightward = r.rightward;
   line.payload = r.payload;
+  entries_.push_back(LadderEntry{.kind = LadderEntry::Kind::kSegment,
+                                 .at = r.at,
+                                 .left = r.rightward,
+                                 .text = r.label,
+                                 .marks = r.marks,
+                                 .lost = r.lost,
+                                 .plain = line.plain,
+                                 .payload = r.payload,
+                                 .state = {r.state[0], r.state[1]}});
   lines_.push_back(std::move(line));
   pending_.reset();
 }

@@ -25,6 +25,8 @@
 // end (or at quiet moments).
 //
 // Output is plain ASCII, one row per segment, state or note, time in seconds on the left.
+// The same rows are also kept as structured entries (entries(), never cleared by take()) so
+// another renderer (sim/ladder_svg.h) draws the same exchange without recording it again.
 // Single-threaded.
 #pragma once
 
@@ -52,6 +54,21 @@ struct LadderOptions {
   int collapse_after = 0;
 };
 
+// One recorded row, in the order the text ladder prints them.
+struct LadderEntry {
+  enum class Kind { kSegment, kState, kNote, kEvent };
+  Kind kind = Kind::kSegment;
+  Instant at;
+  // kSegment: sent by the left side (arrow points right); kState/kNote: the left side's.
+  bool left = true;
+  std::string text;                  // segment label, state name, note or event text
+  std::vector<std::string> marks{};  // segment marks ("retransmission", "LOST (...)")
+  bool lost = false;
+  bool plain = false;  // collapsible (see "Long runs" above)
+  size_t payload = 0;
+  std::string state[2]{};  // kSegment: state entered by [0] left, [1] right on this row
+};
+
 class Ladder final : public link::LinkObserver {
  public:
   static constexpr int kArrowWidth = 76;  // the default arrow width
@@ -75,6 +92,11 @@ class Ladder final : public link::LinkObserver {
     left_title_ = std::move(left_title);
     right_title_ = std::move(right_title);
   }
+  [[nodiscard]] const std::string& left_title() const { return left_title_; }
+  [[nodiscard]] const std::string& right_title() const { return right_title_; }
+  [[nodiscard]] const LadderOptions& options() const { return options_; }
+  // Every row completed so far (call take() first to complete the last ones); kept by take().
+  [[nodiscard]] const std::vector<LadderEntry>& entries() const { return entries_; }
   // The column titles and a rule under them.
   [[nodiscard]] std::string header() const;
   // Rows produced so far (held states and the last segment's row are completed first, long
@@ -122,6 +144,7 @@ class Ladder final : public link::LinkObserver {
   std::optional<Row> pending_;
   std::optional<HeldState> held_[2];  // states not yet placed, per side
   std::vector<Line> lines_;
+  std::vector<LadderEntry> entries_;
 };
 
 }  // namespace synack::sim

@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "sim/ladder_svg.h"
 #include "stack/trace_json.h"
 #include "wire/packet.h"
 
@@ -102,10 +103,10 @@ Rig::Rig(const RunContext& ctx)
               LadderOptions{.arrow_width = 70, .states = true, .collapse_after = 12}),
       client_log_("client", ctx.json,
                   [this](const StateSeen& s) {
-                    if (!ctx_.quiet) ladder_.state(s.at, true, tcp::rfc_name(s.to));
+                    if (drawing()) ladder_.state(s.at, true, tcp::rfc_name(s.to));
                   }),
       server_log_("server", ctx.json, [this](const StateSeen& s) {
-        if (!ctx_.quiet) ladder_.state(s.at, false, tcp::rfc_name(s.to));
+        if (drawing()) ladder_.state(s.at, false, tcp::rfc_name(s.to));
       }) {
   client_.stack().sysctls() = ctx.sysctls;
   server_.stack().sysctls() = ctx.sysctls;
@@ -139,7 +140,7 @@ bool Rig::open() {
     out_c = &tap_c_.emplace(*writer_, *faults_c_);
     out_s = &tap_s_.emplace(*writer_, *faults_s_);
   }
-  link::LinkObserver* observer = ctx_.quiet ? nullptr : &ladder_;
+  link::LinkObserver* observer = drawing() ? &ladder_ : nullptr;
   faults_c_->set_observer(observer);
   faults_s_->set_observer(observer);
   cable_.a_to_b.set_observer(observer);
@@ -174,7 +175,7 @@ void Rig::poke() {
 
 void Rig::inject_to_client(std::vector<uint8_t> ipv4_packet, Instant at, std::string note) {
   sim_.at(at, [this, bytes = std::move(ipv4_packet), text = std::move(note)](Instant now) {
-    if (!ctx_.quiet) ladder_.note(now, false, text);
+    if (drawing()) ladder_.note(now, false, text);
     sim_.inbox(c_).push(sim_.pool().copy(bytes), now);
   });
 }
@@ -188,10 +189,20 @@ bool Rig::run(Duration limit) {
   return true;
 }
 
-std::string Rig::report(const std::vector<Check>& checks) {
-  if (ctx_.quiet) return {};
+void Rig::set_titles() {
   ladder_.set_titles(fmt::format("client {}:{}", to_string(kClientAddr), client_ep_.port),
                      fmt::format("server {}:{}", to_string(kServerAddr), kServerPort));
+}
+
+std::string Rig::svg() {
+  set_titles();
+  (void)ladder_.take();  // completes the last rows; the text was taken by report() if wanted
+  return ladder_svg(ladder_, LadderSvgOptions{.latency = kLatency});
+}
+
+std::string Rig::report(const std::vector<Check>& checks) {
+  if (ctx_.quiet) return {};
+  set_titles();
   std::string out = ladder_.header() + ladder_.take();
   out += "\nState transitions (from each host's event trace)\n";
   out += client_log_.format_states();
@@ -251,6 +262,7 @@ Outcome finish(Rig& rig, const RunContext& ctx, std::vector<Check> checks, std::
       }
   }
   if (!ctx.quiet) o.report = rig.report(checks);
+  if (ctx.svg != nullptr) *ctx.svg = rig.svg();
   o.checks = std::move(checks);
   return o;
 }

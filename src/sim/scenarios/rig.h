@@ -129,6 +129,8 @@ class Rig {
 
   // The ladder, the state changes of both ends and the checks; empty when quiet.
   [[nodiscard]] std::string report(const std::vector<Check>& checks);
+  // The ladder as an SVG document (sim/ladder_svg.h); call after report().
+  [[nodiscard]] std::string svg();
 
  private:
   class App final : public Host {
@@ -148,6 +150,10 @@ class Rig {
     StackHost& inner_;
     std::function<void(Instant)>& app_;
   };
+
+  // The ladder is fed when it is printed or drawn.
+  [[nodiscard]] bool drawing() const { return !ctx_.quiet || ctx_.svg != nullptr; }
+  void set_titles();
 
   const RunContext& ctx_;
   Simulator sim_;

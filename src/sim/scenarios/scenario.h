@@ -34,6 +34,7 @@ struct RunContext {
   std::string pcap;             // empty: no capture
   std::string* json = nullptr;  // not null: every trace event appended as a JSON line
   bool quiet = false;           // true: no ladder or report text is built
+  std::string* svg = nullptr;   // not null: the ladder drawn as SVG (sim/ladder_svg.h) goes here
 };
 
 // One expected fact and whether the run showed it.
