@@ -19,10 +19,13 @@ constexpr int kRightX = 840;                 // right timeline
 constexpr int kTop = 70;                     // where the timelines start
 constexpr int kFirstY = 92;                  // the first event
 constexpr double kPixelsPerSecond = 3000.0;  // 10 ms = 30 px
-constexpr double kRowGap = 28.0;             // between two labelled rows
-constexpr double kMinGap = 4.0;              // between an arrival and anything else
-constexpr double kMaxGap = 150.0;            // longer gaps are broken
-constexpr double kBreakGap = 64.0;           // drawn height of a break
+// Between two rows, and between two arrivals: a burst sent at one instant is drawn as parallel
+// arrows whose labels do not overlap, not as a fan converging on one point.
+constexpr double kRowGap = 28.0;
+constexpr double kMarksHeight = 22.0;  // the marks line under a label
+constexpr double kMinGap = 4.0;        // between an arrival and a row
+constexpr double kMaxGap = 150.0;      // longer gaps are broken
+constexpr double kBreakGap = 64.0;     // drawn height of a break
 
 constexpr std::string_view kRightColor = "#1f5fbf";
 constexpr std::string_view kLeftColor = "#2e7d32";
@@ -34,10 +37,12 @@ struct Item {
   const LadderEntry* entry = nullptr;  // null: a summary
   Instant at;
   std::string summary{};
+  Instant last{};  // a summary: when the last hidden segment was sent
 };
 
 struct Tick {
-  Instant t;
+  Instant t;     // where it is drawn (later than `real` after a collapsed run, see below)
+  Instant real;  // when it happened
   int kind = 1;  // 0 an arrival, 1 a row (send, state, note, event, summary)
   size_t item = 0;
 };
@@ -78,7 +83,8 @@ std::vector<Item> visible_items(const std::vector<LadderEntry>& entries, int col
         items.push_back(Item{.entry = &entries[k], .at = entries[k].at});
       const auto hidden =
           std::span<const LadderEntry>(entries).subspan(i + kHead, run - kHead - kTail);
-      items.push_back(Item{.at = hidden.front().at, .summary = summary_text(hidden)});
+      items.push_back(
+          Item{.at = hidden.front().at, .summary = summary_text(hidden), .last = hidden.back().at});
       for (size_t k = j - kTail; k < j; ++k)
         items.push_back(Item{.entry = &entries[k], .at = entries[k].at});
     } else {
@@ -140,12 +146,26 @@ std::string ladder_svg(const Ladder& ladder, const LadderSvgOptions& options) {
       options.collapse_after > 0 ? options.collapse_after : ladder.options().collapse_after;
   const std::vector<Item> items = visible_items(ladder.entries(), collapse);
 
-  // Every instant that needs a y: each row, and each segment's arrival.
+  // Every instant that needs a y: each row, and each segment's arrival. A collapsed run's
+  // summary is placed after the arrivals of the arrows drawn before it, so that no arrow
+  // crosses it; everything after it moves down by the same time, so every other interval
+  // (and every break's length) stays exact.
   std::vector<Tick> ticks;
+  Duration shift;
+  Instant last_arrival = Instant::zero();
   for (size_t i = 0; i < items.size(); ++i) {
-    ticks.push_back(Tick{.t = items[i].at, .kind = 1, .item = i});
-    if (is_segment(items[i]))
-      ticks.push_back(Tick{.t = items[i].at + options.latency, .kind = 0, .item = i});
+    Instant t = items[i].at + shift;
+    if (items[i].entry == nullptr && last_arrival > t) {
+      shift = shift + (last_arrival - t);
+      t = last_arrival;
+    }
+    const Instant real = items[i].entry == nullptr ? items[i].last : items[i].at;
+    ticks.push_back(Tick{.t = t, .real = real, .kind = 1, .item = i});
+    if (is_segment(items[i])) {
+      ticks.push_back(
+          Tick{.t = t + options.latency, .real = real + options.latency, .kind = 0, .item = i});
+      last_arrival = std::max(last_arrival, t + options.latency);
+    }
   }
   std::stable_sort(ticks.begin(), ticks.end(), [](const Tick& a, const Tick& b) {
     if (a.t != b.t) return a.t < b.t;
@@ -157,19 +177,31 @@ std::string ladder_svg(const Ladder& ladder, const LadderSvgOptions& options) {
   std::vector<double> arrival_y(items.size(), 0.0);
   std::vector<Break> breaks;
   double y = kFirstY;
+  // A segment with marks under its label keeps the next row's and the next arrival's label
+  // clear of them (labels sit half-way between a segment's row and its arrival).
+  double not_before[2] = {0, 0};  // [Tick::kind]
   for (size_t k = 0; k < ticks.size(); ++k) {
     if (k > 0) {
       const Tick& prev = ticks[k - 1];
       const Tick& cur = ticks[k];
-      const Duration dt = cur.t - prev.t;
+      // Spacing follows real time; only the collapsed runs are drawn later than they happened.
+      const Duration dt = cur.real - prev.real;
       const double natural = dt.secs() * kPixelsPerSecond;
-      const double min_gap = (prev.kind == 1 && cur.kind == 1) ? kRowGap : kMinGap;
+      const bool summary = items[cur.item].entry == nullptr || items[prev.item].entry == nullptr;
+      const double min_gap = prev.kind == cur.kind || summary ? kRowGap : kMinGap;
       if (natural > kMaxGap) {
-        breaks.push_back(Break{.y0 = y, .y1 = y + kBreakGap, .length = dt});
+        breaks.push_back(Break{.y0 = y, .y1 = y + kBreakGap, .length = cur.real - prev.real});
         y += std::max(kBreakGap, min_gap);
       } else {
         y += std::max(natural, min_gap);
       }
+    }
+    {
+      const int kind = ticks[k].kind;
+      y = std::max(y, not_before[kind]);
+      const Item& it = items[ticks[k].item];
+      if (it.entry != nullptr && !it.entry->marks.empty())
+        not_before[kind] = y + kRowGap + kMarksHeight;
     }
     (ticks[k].kind == 1 ? row_y : arrival_y)[ticks[k].item] = y;
   }
@@ -228,6 +260,7 @@ std::string ladder_svg(const Ladder& ladder, const LadderSvgOptions& options) {
     out += "</g>\n";
   }
 
+  std::string on_top;
   double last_time_label = -100;
   for (size_t i = 0; i < items.size(); ++i) {
     const Item& it = items[i];
@@ -237,11 +270,12 @@ std::string ladder_svg(const Ladder& ladder, const LadderSvgOptions& options) {
       last_time_label = y0;
     }
     if (it.entry == nullptr) {
-      out += fmt::format(
+      // Drawn last, over the arrows that cross the hidden stretch.
+      on_top += fmt::format(
           "<rect class=\"collapsed\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"20\" fill=\"#f2f2f2\" "
           "stroke=\"#888\" stroke-dasharray=\"4,3\"/>\n",
           kLeftX + 6, num(y0 - 14), kRightX - kLeftX - 12);
-      text(out, (kLeftX + kRightX) / 2.0, y0, "middle", "fill=\"#333\"", it.summary);
+      text(on_top, (kLeftX + kRightX) / 2.0, y0, "middle", "fill=\"#333\"", it.summary);
       continue;
     }
     const LadderEntry& e = *it.entry;
@@ -314,6 +348,7 @@ std::string ladder_svg(const Ladder& ladder, const LadderSvgOptions& options) {
         break;
     }
   }
+  out += on_top;
   out += "</svg>\n";
   return out;
 }
