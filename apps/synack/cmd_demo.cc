@@ -256,6 +256,9 @@ int run_demo(const DemoOptions& o) {
   if (writer)
     fmt::print("pcap     : {} packets written to {} (try: tshark -r {})\n",
                writer->packets_written(), o.sim.pcap, o.sim.pcap);
+  if (!o.sim.svg.empty())
+    fmt::print("svg      : ladder diagram written to {} (try: rsvg-convert -o ladder.png {})\n",
+               o.sim.svg, o.sim.svg);
   if (!o.sim.trace.empty())
     fmt::print("trace    : {} events written to {} as JSON lines\n",
                client_trace.events() + server_trace.events(), o.sim.trace);
