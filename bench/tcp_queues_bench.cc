@@ -13,7 +13,8 @@
 //                        built from peek(snd_nxt) into a packet buffer, every second segment
 //                        is acknowledged (delayed ACKs), with ~64 KB in flight
 //
-// This binary replaces the global operator new/delete with counting versions. Each benchmark
+// This binary replaces the global operator new/delete with the counting versions of
+// alloc_counter.h. Each benchmark
 // warms up to its steady state, then counts allocations inside the timed loop; the counter
 // allocs_per_seg must be 0, and the benchmark reports an error if it is not. sizeof of the
 // empty queues and the heap they hold are reported as counters too.
@@ -24,43 +25,10 @@
 #include <new>
 #include <vector>
 
+#include "alloc_counter.h"
 #include "base/rng.h"
 #include "tcp/recv_queue.h"
 #include "tcp/send_queue.h"
-
-namespace {
-uint64_t g_allocs = 0;
-
-// Out of line so that GCC does not pair an inlined malloc with an inlined free and warn
-// (-Wmismatched-new-delete) about the replacement operators themselves.
-[[gnu::noinline]] void* counted_alloc(std::size_t n) {
-  ++g_allocs;
-  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-[[gnu::noinline]] void counted_free(void* p) noexcept {
-  std::free(p);
-}
-}  // namespace
-
-void* operator new(std::size_t n) {
-  return counted_alloc(n);
-}
-void* operator new[](std::size_t n) {
-  return counted_alloc(n);
-}
-void operator delete(void* p) noexcept {
-  counted_free(p);
-}
-void operator delete[](void* p) noexcept {
-  counted_free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  counted_free(p);
-}
-void operator delete[](void* p, std::size_t) noexcept {
-  counted_free(p);
-}
 
 namespace {
 
@@ -104,13 +72,13 @@ void RecvInOrder(benchmark::State& state) {
   };
   for (int i = 0; i < 8; ++i)
     cycle();  // warm-up: the ring reaches its working size
-  const uint64_t before = g_allocs;
+  const uint64_t before = synack::bench::heap::allocs;
   uint64_t segs = 0;
   for (auto _ : state) {
     cycle();
     segs += batch;
   }
-  finish(state, g_allocs - before, segs, q.buffer_bytes(), sizeof(RecvQueue));
+  finish(state, synack::bench::heap::allocs - before, segs, q.buffer_bytes(), sizeof(RecvQueue));
 }
 BENCHMARK(RecvInOrder)->Arg(1)->Arg(44);
 
@@ -122,7 +90,7 @@ void RecvInOrderReleaseWhenEmpty(benchmark::State& state) {
   std::vector<uint8_t> app(kMss);
   RecvQueue q{SeqNum{1}, 131072};
   SeqNum seq{1};
-  const uint64_t before = g_allocs;
+  const uint64_t before = synack::bench::heap::allocs;
   uint64_t segs = 0;
   for (auto _ : state) {
     benchmark::DoNotOptimize(q.insert(seq, seg));
@@ -131,7 +99,8 @@ void RecvInOrderReleaseWhenEmpty(benchmark::State& state) {
     benchmark::DoNotOptimize(q.release_if_empty());
     ++segs;
   }
-  finish(state, g_allocs - before, segs, q.buffer_bytes(), sizeof(RecvQueue), true);
+  finish(state, synack::bench::heap::allocs - before, segs, q.buffer_bytes(), sizeof(RecvQueue),
+         true);
 }
 BENCHMARK(RecvInOrderReleaseWhenEmpty);
 
@@ -148,13 +117,13 @@ void RecvReorderedPairs(benchmark::State& state) {
   };
   for (int i = 0; i < 8; ++i)
     cycle();
-  const uint64_t before = g_allocs;
+  const uint64_t before = synack::bench::heap::allocs;
   uint64_t segs = 0;
   for (auto _ : state) {
     cycle();
     segs += 2;
   }
-  finish(state, g_allocs - before, segs, q.buffer_bytes(), sizeof(RecvQueue));
+  finish(state, synack::bench::heap::allocs - before, segs, q.buffer_bytes(), sizeof(RecvQueue));
 }
 BENCHMARK(RecvReorderedPairs);
 
@@ -173,13 +142,13 @@ void RecvOneLossPerWindow(benchmark::State& state) {
   };
   for (int i = 0; i < 4; ++i)
     cycle();
-  const uint64_t before = g_allocs;
+  const uint64_t before = synack::bench::heap::allocs;
   uint64_t segs = 0;
   for (auto _ : state) {
     cycle();
     segs += kFlight;
   }
-  finish(state, g_allocs - before, segs, q.buffer_bytes(), sizeof(RecvQueue));
+  finish(state, synack::bench::heap::allocs - before, segs, q.buffer_bytes(), sizeof(RecvQueue));
 }
 BENCHMARK(RecvOneLossPerWindow);
 
@@ -201,13 +170,13 @@ void SendWritePeekAck(benchmark::State& state) {
   };
   for (int i = 0; i < 200; ++i)
     cycle();
-  const uint64_t before = g_allocs;
+  const uint64_t before = synack::bench::heap::allocs;
   uint64_t segs = 0;
   for (auto _ : state) {
     cycle();
     ++segs;
   }
-  finish(state, g_allocs - before, segs, q.buffer_bytes(), sizeof(SendQueue));
+  finish(state, synack::bench::heap::allocs - before, segs, q.buffer_bytes(), sizeof(SendQueue));
 }
 BENCHMARK(SendWritePeekAck);
 
