@@ -34,19 +34,9 @@ Outcome run(const RunContext& ctx) {
   checks.push_back(check("the client's first FIN is lost",
                          fmt::format("{} dropped", rig.to_server().fired(rule)),
                          rig.to_server().fired(rule) == 1));
-  bool rexmit_timer = false;
-  if (fins.size() >= 2)
-    for (const TimerSeen& t : c.timers)
-      rexmit_timer = rexmit_timer || (t.kind == stack::TimerKind::kRetransmit &&
-                                      t.state == tcp::State::kFinWait1 && t.at == fins[1].at);
-  checks.push_back(
-      check("the client's retransmission timer resends the FIN (same seq) from FIN-WAIT-1",
-            fmt::format("{} FINs{}", fins.size(),
-                        fins.size() >= 2
-                            ? fmt::format(", resent after {}", seconds(fins[1].at - fins[0].at))
-                            : ""),
-            fins.size() == 2 && fins[1].seq == fins[0].seq &&
-                fins[1].state == tcp::State::kFinWait1 && rexmit_timer));
+  checks.push_back(fin_resent_by_timer(
+      "the client's retransmission timer resends the FIN (same seq) from FIN-WAIT-1", c, fins,
+      tcp::State::kFinWait1));
   const auto cw = s.entered(tcp::State::kCloseWait);
   checks.push_back(check("the server enters CLOSE-WAIT when the resent FIN arrives",
                          cw ? seconds(*cw) : "never",

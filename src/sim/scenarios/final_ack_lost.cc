@@ -43,19 +43,9 @@ Outcome run(const RunContext& ctx) {
   checks.push_back(check("the client's ACK of the server's FIN is lost",
                          fmt::format("{} dropped", rig.to_server().fired(rule)),
                          rig.to_server().fired(rule) == 1 && !tw_acks.empty()));
-  bool timer = false;
-  if (fins.size() >= 2)
-    for (const TimerSeen& t : s.timers)
-      timer = timer || (t.kind == stack::TimerKind::kRetransmit &&
-                        t.state == tcp::State::kLastAck && t.at == fins[1].at);
-  checks.push_back(
-      check("the server in LAST-ACK retransmits its FIN (same seq) on its retransmission timer",
-            fmt::format("{} FINs{}", fins.size(),
-                        fins.size() >= 2
-                            ? fmt::format(", resent after {}", seconds(fins[1].at - fins[0].at))
-                            : ""),
-            fins.size() == 2 && fins[1].seq == fins[0].seq &&
-                fins[1].state == tcp::State::kLastAck && timer));
+  checks.push_back(fin_resent_by_timer(
+      "the server in LAST-ACK retransmits its FIN (same seq) on its retransmission timer", s, fins,
+      tcp::State::kLastAck));
   checks.push_back(
       check("the client in TIME-WAIT ACKs the repeated FIN again, as soon as it arrives",
             fmt::format("{} ACKs sent in TIME-WAIT{}", tw_acks.size(),

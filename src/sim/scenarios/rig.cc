@@ -267,4 +267,18 @@ Outcome finish(Rig& rig, const RunContext& ctx, std::vector<Check> checks, std::
   return o;
 }
 
+Check fin_resent_by_timer(std::string what, const HostLog& log,
+                          const std::vector<SegmentSeen>& fins, tcp::State state) {
+  bool by_timer = false;
+  if (fins.size() >= 2)
+    for (const TimerSeen& t : log.timers)
+      by_timer = by_timer || (t.kind == stack::TimerKind::kRetransmit && t.state == state &&
+                              t.at == fins[1].at);
+  std::string seen = fmt::format("{} FINs", fins.size());
+  if (fins.size() >= 2) seen += fmt::format(", resent after {}", seconds(fins[1].at - fins[0].at));
+  return check(
+      std::move(what), std::move(seen),
+      fins.size() == 2 && fins[1].seq == fins[0].seq && fins[1].state == state && by_timer);
+}
+
 }  // namespace synack::sim::scenarios

@@ -189,6 +189,11 @@ class Rig {
 [[nodiscard]] std::string seconds(Instant t);
 [[nodiscard]] std::string seconds(Duration d);
 [[nodiscard]] std::string errno_name(int e);
+// The check every "a FIN was lost" story makes: `fins` (the FINs `log`'s host sent) are exactly
+// two with the same sequence number, the second sent in `state` at the moment that host's
+// retransmission timer fired (a FIN is protected like data, RFC 9293 §3.10.4).
+[[nodiscard]] Check fin_resent_by_timer(std::string what, const HostLog& log,
+                                        const std::vector<SegmentSeen>& fins, tcp::State state);
 // Fills ok/summary/report of an outcome from its checks.
 Outcome finish(Rig& rig, const RunContext& ctx, std::vector<Check> checks, std::string summary);
 
