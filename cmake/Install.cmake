@@ -1,9 +1,9 @@
 # `cmake --install` puts the libraries, public headers and a package config in the prefix so
-# that `find_package(synack)` gives an embedding program synack::synack (the core) and
-# synack::sim (simulator, links, pcap tap).
+# that `find_package(synack)` gives an embedding program synack::synack (the core),
+# synack::sim (simulator, links, pcap tap) and synack::api (the BSD-socket facade).
 include(CMakePackageConfigHelpers)
 
-install(TARGETS synack synack_sim EXPORT synackTargets
+install(TARGETS synack synack_sim synack_api EXPORT synackTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})

@@ -1,0 +1,92 @@
+// Two synack hosts in the simulator, each behind a BSD-socket facade with a SimulatedDriver:
+// client 10.0.0.1 (`cli`), server 10.0.0.2 (`srv`), joined by a cable with 10 ms latency.
+// A blocking call on either facade runs the whole simulation until it can return.
+#pragma once
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <synack/socket.h>
+
+#include "api/simulated_driver.h"
+#include "sim/simulator.h"
+#include "sim/stack_host.h"
+
+namespace synack::api::testing {
+
+using namespace synack::literals;
+
+inline const auto kClientAddr = wire::Ipv4Address::from_octets(10, 0, 0, 1);
+inline const auto kServerAddr = wire::Ipv4Address::from_octets(10, 0, 0, 2);
+
+inline sockaddr_in inet(wire::Ipv4Address a, uint16_t port) {
+  sockaddr_in s{};
+  s.sin_family = AF_INET;
+  s.sin_port = htons(port);
+  s.sin_addr.s_addr = htonl(a.value());
+  return s;
+}
+
+inline const sockaddr* sa(const sockaddr_in& s) {
+  return reinterpret_cast<const sockaddr*>(&s);
+}
+inline sockaddr* sa(sockaddr_in& s) {
+  return reinterpret_cast<sockaddr*>(&s);
+}
+
+struct SocketWorld {
+  explicit SocketWorld(const link::LinkParams& params = link::LinkParams{.latency = 10_ms},
+                       uint64_t seed = 1)
+      : sim(seed),
+        client({.address = kClientAddr}, seed * 2 + 1, sim.pool()),
+        server({.address = kServerAddr}, seed * 2 + 2, sim.pool()),
+        ic(sim.add_host(client, "client")),
+        is(sim.add_host(server, "server")),
+        dc(sim, ic),
+        ds(sim, is),
+        cli(client.stack(), dc),
+        srv(server.stack(), ds) {
+    auto cable = sim.add_cable(ic, is, params);
+    client.attach(cable.a_to_b);
+    server.attach(cable.b_to_a);
+  }
+
+  // A listening descriptor on the server's `port`.
+  int listener(uint16_t port = 80, int backlog = 16) {
+    const int fd = srv.socket(AF_INET, SOCK_STREAM, 0);
+    const sockaddr_in a = inet(kServerAddr, port);
+    if (srv.bind(fd, sa(a), sizeof a) != 0 || srv.listen(fd, backlog) != 0) return -1;
+    return fd;
+  }
+  // A blocking connect from the client; returns the connected descriptor or -1.
+  int connect(uint16_t port = 80) {
+    const int fd = cli.socket(AF_INET, SOCK_STREAM, 0);
+    const sockaddr_in a = inet(kServerAddr, port);
+    return cli.connect(fd, sa(a), sizeof a) == 0 ? fd : -1;
+  }
+  // A connected pair: {client fd, server fd} (listener left open as `lfd`).
+  struct Pair {
+    int c = -1;
+    int s = -1;
+    int l = -1;
+  };
+  Pair pair(uint16_t port = 80) {
+    Pair p;
+    p.l = listener(port);
+    p.c = connect(port);
+    p.s = srv.accept(p.l, nullptr, nullptr);
+    return p;
+  }
+
+  sim::Simulator sim;
+  sim::StackHost client;
+  sim::StackHost server;
+  sim::HostId ic;
+  sim::HostId is;
+  SimulatedDriver dc;
+  SimulatedDriver ds;
+  Sockets cli;
+  Sockets srv;
+};
+
+}  // namespace synack::api::testing
