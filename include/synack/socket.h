@@ -69,6 +69,12 @@ class SocketDriver {
 struct SocketsOptions {
   int first_descriptor = 3;    // Linux hands out 3 first in a process with stdio open
   int max_descriptors = 1024;  // RLIMIT_NOFILE's usual soft limit: EMFILE at this many
+  // When set, descriptor numbers come from here instead (called under the driver's lock;
+  // a negative return means EMFILE) and go back through `release_descriptor` on close. For
+  // callers whose descriptors must also be real open descriptors of the process, e.g. the
+  // packetdrill shim handing out duplicates of /dev/null.
+  std::function<int()> allocate_descriptor;
+  std::function<void(int)> release_descriptor;
 };
 
 class SocketsImpl;

@@ -4,7 +4,9 @@
 // its deadline passes, so a blocked accept() returns at the exact virtual instant the
 // client's handshake completes, and a 127-second connect() timeout takes microseconds. The
 // deadline is made an event of its own (a no-op Simulator::at() action), so the run stops at
-// the deadline exactly instead of at the next unrelated event after it.
+// the deadline exactly instead of at the next unrelated event after it. (When the condition
+// holds first, that no-op stays queued and runs harmlessly later; Simulator::run() therefore
+// returns no earlier than the latest such deadline.)
 //
 // Everything else in the simulation (other hosts, links, scripted actions) runs while a call
 // waits — the waiting call is the simulation's main loop for that long. A wait whose

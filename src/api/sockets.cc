@@ -104,7 +104,12 @@ SocketsImpl::Descriptor* SocketsImpl::socket_fd(int fd, long* e) {
 long SocketsImpl::allocate(Kind kind) {
   if (open_ >= options_.max_descriptors) return err(EMFILE);
   int fd;
-  if (!free_.empty()) {
+  if (options_.allocate_descriptor) {
+    fd = options_.allocate_descriptor();
+    if (fd < 0) return err(EMFILE);
+    if (static_cast<size_t>(fd) >= fds_.size()) fds_.resize(static_cast<size_t>(fd) + 1);
+    if (fds_[static_cast<size_t>(fd)].kind != Kind::kFree) return err(EMFILE);  // reused?
+  } else if (!free_.empty()) {
     fd = *free_.begin();
     free_.erase(free_.begin());
   } else {
@@ -125,8 +130,12 @@ void SocketsImpl::release(int fd) {
   const uint64_t gen = d.generation + 1;
   d = Descriptor{};
   d.generation = gen;
-  free_.insert(fd);
   --open_;
+  if (options_.release_descriptor) {
+    options_.release_descriptor(fd);
+  } else {
+    free_.insert(fd);
+  }
 }
 
 Instant SocketsImpl::deadline_after(Duration timeo) {

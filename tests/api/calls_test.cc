@@ -8,19 +8,12 @@
 #include <cerrno>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "api/socket_world.h"
 
 namespace synack::api::testing {
 namespace {
-
-// -1 with this errno.
-#define EXPECT_ERRNO(call, e)       \
-  do {                              \
-    errno = 0;                      \
-    EXPECT_EQ((call), -1);          \
-    EXPECT_EQ(errno, (e)) << #call; \
-  } while (0)
 
 TEST(SocketsCalls, SocketHandsOutTheLowestFreeDescriptor) {
   SocketWorld w;
@@ -58,12 +51,29 @@ TEST(SocketsCalls, SocketFlagsSetNonblockAndCloexec) {
 
 TEST(SocketsCalls, EmfileAtTheDescriptorLimit) {
   SocketWorld w;
-  Sockets small(w.client.stack(), w.dc,
-                SocketsOptions{.first_descriptor = 3, .max_descriptors = 2});
+  SocketsOptions o;
+  o.max_descriptors = 2;
+  Sockets small(w.client.stack(), w.dc, o);
   EXPECT_EQ(small.socket(AF_INET, SOCK_STREAM, 0), 3);
   EXPECT_EQ(small.epoll_create1(0), 4);
   EXPECT_ERRNO(small.socket(AF_INET, SOCK_STREAM, 0), EMFILE);
   EXPECT_ERRNO(small.epoll_create(1), EMFILE);
+}
+
+TEST(SocketsCalls, DescriptorNumbersCanComeFromTheCaller) {
+  SocketWorld w;
+  std::vector<int> released;
+  int next = 100;
+  SocketsOptions o;
+  o.allocate_descriptor = [&] { return next < 102 ? next++ : -1; };
+  o.release_descriptor = [&](int fd) { released.push_back(fd); };
+  Sockets own(w.client.stack(), w.dc, o);
+  EXPECT_EQ(own.socket(AF_INET, SOCK_STREAM, 0), 100);
+  EXPECT_EQ(own.epoll_create1(0), 101);
+  EXPECT_ERRNO(own.socket(AF_INET, SOCK_STREAM, 0), EMFILE);
+  EXPECT_EQ(own.close(100), 0);
+  EXPECT_EQ(released, std::vector<int>{100});
+  EXPECT_EQ(own.fcntl(101, F_GETFL), O_RDWR);
 }
 
 TEST(SocketsCalls, BindChecksTheAddress) {

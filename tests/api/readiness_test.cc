@@ -10,13 +10,6 @@
 namespace synack::api::testing {
 namespace {
 
-#define EXPECT_ERRNO(call, e)       \
-  do {                              \
-    errno = 0;                      \
-    EXPECT_EQ((call), -1);          \
-    EXPECT_EQ(errno, (e)) << #call; \
-  } while (0)
-
 int add(Sockets& s, int ep, int fd, uint32_t events) {
   epoll_event e{.events = events, .data = {.fd = fd}};
   return s.epoll_ctl(ep, EPOLL_CTL_ADD, fd, &e);

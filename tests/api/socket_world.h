@@ -3,14 +3,25 @@
 // A blocking call on either facade runs the whole simulation until it can return.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+
+#include <cerrno>
 
 #include <synack/socket.h>
 
 #include "api/simulated_driver.h"
 #include "sim/simulator.h"
 #include "sim/stack_host.h"
+
+// The call returns -1 with `errno` set to `e`.
+#define EXPECT_ERRNO(call, e)       \
+  do {                              \
+    errno = 0;                      \
+    EXPECT_EQ((call), -1);          \
+    EXPECT_EQ(errno, (e)) << #call; \
+  } while (0)
 
 namespace synack::api::testing {
 

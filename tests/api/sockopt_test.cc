@@ -12,13 +12,6 @@
 namespace synack::api::testing {
 namespace {
 
-#define EXPECT_ERRNO(call, e)       \
-  do {                              \
-    errno = 0;                      \
-    EXPECT_EQ((call), -1);          \
-    EXPECT_EQ(errno, (e)) << #call; \
-  } while (0)
-
 int get_int(Sockets& s, int fd, int level, int name) {
   int v = -12345;
   socklen_t len = sizeof v;
