@@ -14,6 +14,7 @@ set(synack_scenarios
   linger-zero
   stale-synack
   half-close-download
+  normal-lifecycle
 )
 foreach(name IN LISTS synack_scenarios)
   synack_expect(cli.sim.${name} 0 "^outcome  : ok: " sim run ${name} --quiet)
@@ -82,3 +83,8 @@ synack_expect(cli.sim.close_wait_fin_timeout_90 0 "client orphan gone 90 s after
 # A shorter TIME-WAIT (synack-only setting, for experiments) moves the expectations with it.
 synack_expect(cli.sim.final_ack_lost_tw5 0 "^outcome  : ok: final ACK lost"
               sim run final-ack-lost --quiet --sysctl synack.tcp_timewait_len=5)
+# normal-lifecycle: the client's TIME-WAIT lasts exactly the length in force (60 s, or 5 s here).
+synack_expect(cli.sim.normal_lifecycle_tw60 0 "TIME-WAIT from 0\\.060000 s to 60\\.060000 s \\(60 s\\)"
+              sim run normal-lifecycle --quiet)
+synack_expect(cli.sim.normal_lifecycle_tw5 0 "TIME-WAIT from 0\\.060000 s to 5\\.060000 s \\(5 s\\)"
+              sim run normal-lifecycle --quiet --sysctl synack.tcp_timewait_len=5)

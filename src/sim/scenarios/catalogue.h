@@ -16,5 +16,6 @@ const Scenario& half_close_download();
 const Scenario& close_wait_leak();
 const Scenario& keepalive_dead_peer();
 const Scenario& linger_zero();
+const Scenario& normal_lifecycle();
 
 }  // namespace synack::sim::scenarios

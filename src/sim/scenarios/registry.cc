@@ -18,6 +18,7 @@ std::span<const Scenario* const> all() {
       &close_wait_leak(),      //
       &keepalive_dead_peer(),  //
       &linger_zero(),          //
+      &normal_lifecycle(),     //
   };
   return kAll;
 }
