@@ -15,6 +15,7 @@ set(synack_scenarios
   stale-synack
   half-close-download
   normal-lifecycle
+  third-ack-lost
 )
 foreach(name IN LISTS synack_scenarios)
   synack_expect(cli.sim.${name} 0 "^outcome  : ok: " sim run ${name} --quiet)
@@ -88,3 +89,7 @@ synack_expect(cli.sim.normal_lifecycle_tw60 0 "TIME-WAIT from 0\\.060000 s to 60
               sim run normal-lifecycle --quiet)
 synack_expect(cli.sim.normal_lifecycle_tw5 0 "TIME-WAIT from 0\\.060000 s to 5\\.060000 s \\(5 s\\)"
               sim run normal-lifecycle --quiet --sysctl synack.tcp_timewait_len=5)
+# third-ack-lost with a 3 s initial RTO: the SYN+ACK is resent at 3.010 s, the server connects
+# one hop after the client's answer.
+synack_expect(cli.sim.third_ack_lost_rto3 0 "SYN\\+ACK resent after 3 s, client re-ACKed, server ESTABLISHED at 3\\.030000 s"
+              sim run third-ack-lost --quiet --sysctl synack.tcp_rto_initial_ms=3000)

@@ -17,5 +17,6 @@ const Scenario& close_wait_leak();
 const Scenario& keepalive_dead_peer();
 const Scenario& linger_zero();
 const Scenario& normal_lifecycle();
+const Scenario& third_ack_lost();
 
 }  // namespace synack::sim::scenarios

@@ -19,6 +19,7 @@ std::span<const Scenario* const> all() {
       &keepalive_dead_peer(),  //
       &linger_zero(),          //
       &normal_lifecycle(),     //
+      &third_ack_lost(),       //
   };
   return kAll;
 }
