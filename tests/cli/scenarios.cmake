@@ -16,6 +16,7 @@ set(synack_scenarios
   half-close-download
   normal-lifecycle
   third-ack-lost
+  keepalive-restarted-peer
 )
 foreach(name IN LISTS synack_scenarios)
   synack_expect(cli.sim.${name} 0 "^outcome  : ok: " sim run ${name} --quiet)
@@ -93,3 +94,7 @@ synack_expect(cli.sim.normal_lifecycle_tw5 0 "TIME-WAIT from 0\\.060000 s to 5\\
 # one hop after the client's answer.
 synack_expect(cli.sim.third_ack_lost_rto3 0 "SYN\\+ACK resent after 3 s, client re-ACKed, server ESTABLISHED at 3\\.030000 s"
               sim run third-ack-lost --quiet --sysctl synack.tcp_rto_initial_ms=3000)
+# keepalive-restarted-peer: the probe leaves tcp_keepalive_time after the last segment (the
+# SYN+ACK at 0.020 s) and ECONNRESET comes one round trip later.
+synack_expect(cli.sim.keepalive_restarted_600 0 "probe at 600\\.020000 s: ECONNRESET .* at 600\\.040000 s"
+              sim run keepalive-restarted-peer --quiet --sysctl net.ipv4.tcp_keepalive_time=600)

@@ -18,5 +18,6 @@ const Scenario& keepalive_dead_peer();
 const Scenario& linger_zero();
 const Scenario& normal_lifecycle();
 const Scenario& third_ack_lost();
+const Scenario& keepalive_restarted_peer();
 
 }  // namespace synack::sim::scenarios

@@ -20,6 +20,8 @@ std::span<const Scenario* const> all() {
       &linger_zero(),          //
       &normal_lifecycle(),     //
       &third_ack_lost(),       //
+
+      &keepalive_restarted_peer(),  //
   };
   return kAll;
 }
