@@ -17,6 +17,7 @@ set(synack_scenarios
   normal-lifecycle
   third-ack-lost
   keepalive-restarted-peer
+  peer-crash-mid-transfer
 )
 foreach(name IN LISTS synack_scenarios)
   synack_expect(cli.sim.${name} 0 "^outcome  : ok: " sim run ${name} --quiet)
@@ -98,3 +99,9 @@ synack_expect(cli.sim.third_ack_lost_rto3 0 "SYN\\+ACK resent after 3 s, client 
 # SYN+ACK at 0.020 s) and ECONNRESET comes one round trip later.
 synack_expect(cli.sim.keepalive_restarted_600 0 "probe at 600\\.020000 s: ECONNRESET .* at 600\\.040000 s"
               sim run keepalive-restarted-peer --quiet --sysctl net.ipv4.tcp_keepalive_time=600)
+# peer-crash-mid-transfer: tcp_retries2 = 15 is a 924.6 s budget, ended by the 16th timeout at
+# 945.25 s; with 5 (a 12.6 s budget) the 6th timeout ends it at 14.05 s.
+synack_expect(cli.sim.peer_crash_retries15 0 "15 retransmissions, ETIMEDOUT .* at 945\\.250000 s"
+              sim run peer-crash-mid-transfer --quiet)
+synack_expect(cli.sim.peer_crash_retries5 0 "5 retransmissions, ETIMEDOUT .* at 14\\.050000 s"
+              sim run peer-crash-mid-transfer --quiet --sysctl net.ipv4.tcp_retries2=5)

@@ -19,5 +19,6 @@ const Scenario& linger_zero();
 const Scenario& normal_lifecycle();
 const Scenario& third_ack_lost();
 const Scenario& keepalive_restarted_peer();
+const Scenario& peer_crash_mid_transfer();
 
 }  // namespace synack::sim::scenarios

@@ -22,6 +22,7 @@ std::span<const Scenario* const> all() {
       &third_ack_lost(),       //
 
       &keepalive_restarted_peer(),  //
+      &peer_crash_mid_transfer(),   //
   };
   return kAll;
 }
