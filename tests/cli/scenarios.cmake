@@ -14,6 +14,10 @@ set(synack_scenarios
   linger-zero
   stale-synack
   half-close-download
+  normal-lifecycle
+  third-ack-lost
+  keepalive-restarted-peer
+  peer-crash-mid-transfer
 )
 foreach(name IN LISTS synack_scenarios)
   synack_expect(cli.sim.${name} 0 "^outcome  : ok: " sim run ${name} --quiet)
@@ -82,3 +86,22 @@ synack_expect(cli.sim.close_wait_fin_timeout_90 0 "client orphan gone 90 s after
 # A shorter TIME-WAIT (synack-only setting, for experiments) moves the expectations with it.
 synack_expect(cli.sim.final_ack_lost_tw5 0 "^outcome  : ok: final ACK lost"
               sim run final-ack-lost --quiet --sysctl synack.tcp_timewait_len=5)
+# normal-lifecycle: the client's TIME-WAIT lasts exactly the length in force (60 s, or 5 s here).
+synack_expect(cli.sim.normal_lifecycle_tw60 0 "TIME-WAIT from 0\\.060000 s to 60\\.060000 s \\(60 s\\)"
+              sim run normal-lifecycle --quiet)
+synack_expect(cli.sim.normal_lifecycle_tw5 0 "TIME-WAIT from 0\\.060000 s to 5\\.060000 s \\(5 s\\)"
+              sim run normal-lifecycle --quiet --sysctl synack.tcp_timewait_len=5)
+# third-ack-lost with a 3 s initial RTO: the SYN+ACK is resent at 3.010 s, the server connects
+# one hop after the client's answer.
+synack_expect(cli.sim.third_ack_lost_rto3 0 "SYN\\+ACK resent after 3 s, client re-ACKed, server ESTABLISHED at 3\\.030000 s"
+              sim run third-ack-lost --quiet --sysctl synack.tcp_rto_initial_ms=3000)
+# keepalive-restarted-peer: the probe leaves tcp_keepalive_time after the last segment (the
+# SYN+ACK at 0.020 s) and ECONNRESET comes one round trip later.
+synack_expect(cli.sim.keepalive_restarted_600 0 "probe at 600\\.020000 s: ECONNRESET .* at 600\\.040000 s"
+              sim run keepalive-restarted-peer --quiet --sysctl net.ipv4.tcp_keepalive_time=600)
+# peer-crash-mid-transfer: tcp_retries2 = 15 is a 924.6 s budget, ended by the 16th timeout at
+# 945.25 s; with 5 (a 12.6 s budget) the 6th timeout ends it at 14.05 s.
+synack_expect(cli.sim.peer_crash_retries15 0 "15 retransmissions, ETIMEDOUT .* at 945\\.250000 s"
+              sim run peer-crash-mid-transfer --quiet)
+synack_expect(cli.sim.peer_crash_retries5 0 "5 retransmissions, ETIMEDOUT .* at 14\\.050000 s"
+              sim run peer-crash-mid-transfer --quiet --sysctl net.ipv4.tcp_retries2=5)

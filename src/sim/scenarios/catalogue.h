@@ -16,5 +16,9 @@ const Scenario& half_close_download();
 const Scenario& close_wait_leak();
 const Scenario& keepalive_dead_peer();
 const Scenario& linger_zero();
+const Scenario& normal_lifecycle();
+const Scenario& third_ack_lost();
+const Scenario& keepalive_restarted_peer();
+const Scenario& peer_crash_mid_transfer();
 
 }  // namespace synack::sim::scenarios

@@ -18,6 +18,11 @@ std::span<const Scenario* const> all() {
       &close_wait_leak(),      //
       &keepalive_dead_peer(),  //
       &linger_zero(),          //
+      &normal_lifecycle(),     //
+      &third_ack_lost(),       //
+
+      &keepalive_restarted_peer(),  //
+      &peer_crash_mid_transfer(),   //
   };
   return kAll;
 }
