@@ -18,6 +18,7 @@
 #include "commands.h"
 #include "sim/scenarios/scenario.h"
 #include "sim_options.h"
+#include "view_options.h"
 
 namespace synack::cli {
 namespace {
@@ -26,7 +27,11 @@ namespace sc = sim::scenarios;
 
 struct SimRunOptions {
   SimOptions sim;
+  ViewOptions views;
   std::string name;
+  // `synack ss` / `synack nstat`: print only the views (no story text, no outcome line).
+  bool views_only = false;
+  std::string command = "sim run";
 };
 
 // Breaks a paragraph into lines of at most `width` columns.
@@ -69,18 +74,20 @@ int run_list() {
 int run_scenario(const SimRunOptions& o) {
   const sc::Scenario* scenario = sc::find(o.name);
   if (scenario == nullptr) {
-    fmt::print(stderr, "synack sim run: unknown scenario '{}'; the scenarios are:\n{}", o.name,
-               names());
+    fmt::print(stderr, "synack {}: unknown scenario '{}'; the scenarios are:\n{}", o.command,
+               o.name, names());
     return 2;
   }
+  if (!check_view_options(o.views, o.command)) return 2;
   SimOptions opts = o.sim;
   std::vector<std::string> sysctls;
   for (const auto& [name, value] : scenario->default_sysctls)
     sysctls.push_back(fmt::format("{}={}", name, value));
   sysctls.insert(sysctls.end(), opts.sysctls.begin(), opts.sysctls.end());
   opts.sysctls = std::move(sysctls);
-  const std::optional<stack::Sysctls> sys = build_sysctls(opts, "sim run");
+  const std::optional<stack::Sysctls> sys = build_sysctls(opts, o.command);
   if (!sys) return 2;
+  ViewObserver observer(o.views, std::string(scenario->name));
 
   std::string json;
   std::string svg;
@@ -88,8 +95,9 @@ int run_scenario(const SimRunOptions& o) {
                      .sysctls = *sys,
                      .pcap = o.sim.pcap,
                      .json = o.sim.trace.empty() ? nullptr : &json,
-                     .quiet = o.sim.quiet,
-                     .svg = o.sim.svg.empty() ? nullptr : &svg};
+                     .quiet = o.sim.quiet || o.views_only,
+                     .svg = o.sim.svg.empty() ? nullptr : &svg,
+                     .observer = &observer};
   const sc::Outcome outcome = scenario->run(ctx);
   if (outcome.setup_failed) {
     fmt::print(stderr, "synack sim run: {}: {}\n", scenario->name, outcome.summary);
@@ -97,6 +105,14 @@ int run_scenario(const SimRunOptions& o) {
   }
   if (!o.sim.trace.empty() && !write_text_file(o.sim.trace, json, "sim run")) return 2;
   if (!o.sim.svg.empty() && !write_text_file(o.sim.svg, svg, "sim run")) return 2;
+  if (!o.views.chart.empty() && !write_text_file(o.views.chart, observer.chart_svg(), o.command))
+    return 2;
+  if (o.views_only) {
+    fmt::print("{}", observer.text());
+    if (!outcome.ok)
+      fmt::print(stderr, "synack {} {}: FAILED: {}\n", o.command, o.name, outcome.summary);
+    return outcome.ok ? 0 : 1;
+  }
 
   const std::string line = outcome.ok ? fmt::format("ok: {}", outcome.summary)
                                       : fmt::format("FAILED: {}", outcome.summary);
@@ -113,6 +129,7 @@ int run_scenario(const SimRunOptions& o) {
     fmt::print("link     : client 10.0.0.1 <-> server 10.0.0.2:80, 10 ms one way\n\n{}\n",
                outcome.report);
   }
+  if (!observer.text().empty()) fmt::print("{}\n", observer.text());
   fmt::print("outcome  : {}\n", line);
   if (!outcome.ok) fmt::print(stderr, "synack sim run {}: {}\n", scenario->name, line);
   return outcome.ok ? 0 : 1;
@@ -138,7 +155,46 @@ void register_sim(CLI::App& app, Runner& run) {
       "happened, 1 when not, 2 on bad input (an unknown NAME lists the scenarios).");
   cmd->add_option("NAME", opts->name, "The scenario, as 'synack sim list' prints it")->required();
   add_sim_options(*cmd, opts->sim);
+  add_view_options(*cmd, opts->views);
   cmd->callback([&run, opts] { run = [opts] { return run_scenario(*opts); }; });
+}
+
+// `synack ss NAME --at T` and `synack nstat NAME --at T`: shortcuts for
+// `synack sim run NAME --at T --ss` (--nstat) that print only the views.
+void register_views(CLI::App& app, Runner& run) {
+  struct Shortcut {
+    const char* name;
+    const char* help;
+    bool ViewOptions::*view;
+  };
+  static const Shortcut kShortcuts[] = {
+      {"ss",
+       "Run a scenario and print each host's sockets as `ss -tan` does at simulated time T "
+       "(--at, repeatable): 'synack ss close-wait-leak --at 30s'. Other views (--states, "
+       "--proc-net-tcp, --sockstat, --nstat) may be added. Same as 'synack sim run NAME --at T "
+       "--ss' without the story's text. Exit status as 'sim run'",
+       &ViewOptions::ss},
+      {"nstat",
+       "Run a scenario and print each host's counters as `nstat -az` does at simulated time T "
+       "(--at, repeatable): 'synack nstat syn-lost --at 10s'. Same as 'synack sim run NAME --at T "
+       "--nstat' without the story's text. Exit status as 'sim run'",
+       &ViewOptions::nstat},
+  };
+  for (const Shortcut& s : kShortcuts) {
+    auto opts = std::make_shared<SimRunOptions>();
+    opts->views_only = true;
+    opts->command = s.name;
+    CLI::App* cmd = app.add_subcommand(s.name, s.help);
+    cmd->add_option("NAME", opts->name, "The scenario, as 'synack sim list' prints it")->required();
+    add_sim_options(*cmd, opts->sim);
+    add_view_options(*cmd, opts->views);
+    cmd->get_option("--at")->required();
+    const auto view = s.view;
+    cmd->callback([&run, opts, view] {
+      (*opts).views.*view = true;
+      run = [opts] { return run_scenario(*opts); };
+    });
+  }
 }
 
 }  // namespace synack::cli

@@ -18,5 +18,7 @@ void register_demo(CLI::App& app, Runner& run);
 void register_pcap(CLI::App& app, Runner& run);
 void register_sysctl(CLI::App& app, Runner& run);
 void register_sim(CLI::App& app, Runner& run);
+// `synack ss` and `synack nstat` (cmd_sim.cc): views of a scenario at a simulated time.
+void register_views(CLI::App& app, Runner& run);
 
 }  // namespace synack::cli

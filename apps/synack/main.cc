@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   synack::cli::register_pcap(app, run);
   synack::cli::register_sysctl(app, run);
   synack::cli::register_sim(app, run);
+  synack::cli::register_views(app, run);
 
   try {
     app.parse(argc, argv);

@@ -155,6 +155,11 @@ void Simulator::discard_stale() {
   }
 }
 
+Instant Simulator::next_event_at() {
+  discard_stale();
+  return heap_.empty() ? Instant::infinite() : heap_.front().at;
+}
+
 void Simulator::run_until(Instant end) {
   for (discard_stale(); !heap_.empty() && heap_.front().at <= end; discard_stale())
     step();

@@ -106,6 +106,9 @@ class Simulator final : public link::PacketScheduler {
   // Runs until no event is left (hosts with periodic timers never let this return).
   void run();
 
+  // When the next event is due (infinite when none is left), for drivers that look at the
+  // hosts between events; wake events made stale by a host's new deadline are dropped first.
+  [[nodiscard]] Instant next_event_at();
   [[nodiscard]] uint64_t events_processed() const { return processed_; }
   [[nodiscard]] size_t events_pending() const { return heap_.size(); }
 

@@ -609,6 +609,17 @@ class StackImpl {
   size_t table_bytes_per_connection() const {
     return sizeof(Tcb) + conns_.bucket_bytes() / std::max<size_t>(conns_.size(), 1);
   }
+  // Stack::snapshot(): listeners in socket order, then the connection table in its own order
+  // (Linux lists the listening hash, then the established hash).
+  std::vector<SocketSnapshot> snapshot(Instant now) const {
+    std::vector<SocketSnapshot> out;
+    for (const Socket& k : sockets_)
+      if (k.kind == SocketKind::kListener) out.push_back(snapshot_of(*k.listener));
+    conns_.for_each([&](const Tcb& t) {
+      if (t.state != State::kClosed) out.push_back(snapshot_of(t, now));
+    });
+    return out;
+  }
 
  private:
   static uint64_t listener_key(wire::Ipv4Address a, uint16_t port) {
@@ -853,6 +864,9 @@ const tcp::Tcb* Stack::connection_of(SocketId s) const {
 }
 size_t Stack::table_bytes_per_connection() const {
   return impl_->table_bytes_per_connection();
+}
+std::vector<SocketSnapshot> Stack::snapshot(Instant now) const {
+  return impl_->snapshot(now);
 }
 
 }  // namespace synack

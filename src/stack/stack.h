@@ -25,10 +25,12 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <vector>
 
 #include "base/result.h"
 #include "stack/counters.h"
 #include "stack/packet_output.h"
+#include "stack/socket_snapshot.h"
 #include "stack/sysctl.h"
 #include "stack/trace.h"
 #include "tcp/state.h"
@@ -189,6 +191,10 @@ class Stack {
   [[nodiscard]] const tcp::Tcb* connection_of(SocketId s) const;
   // Memory held per idle connection: the Tcb plus its share of the connection table.
   [[nodiscard]] size_t table_bytes_per_connection() const;
+  // Every socket `ss -tan` would list at `now` — listeners first, then every connection,
+  // pending handshake and TIME-WAIT connection, orphans included — as the views need them
+  // (socket_snapshot.h; src/stack/views/ formats them). O(sockets); for views, not hot paths.
+  [[nodiscard]] std::vector<SocketSnapshot> snapshot(Instant now) const;
 
  private:
   std::unique_ptr<StackImpl> impl_;

@@ -72,3 +72,56 @@ endif()
 # An SVG that cannot be written is bad input: exit status 2.
 synack_expect_exit2(cli.svg.unwritable demo --svg /nonexistent-dir/x.svg)
 synack_expect_exit2(cli.svg.unwritable_sim sim run syn-lost --svg /nonexistent-dir/x.svg)
+
+# --chart FILE: per-state socket counts over time (src/sim/state_chart_svg.h). Parsed as XML:
+# two panels (client, server), a series for each state named, time never going backwards in a
+# series; rendered to PNG at the SVG's size.
+set(chart_check ${CMAKE_CURRENT_BINARY_DIR}/chart_check.py)
+file(WRITE ${chart_check} [=[
+import struct, subprocess, sys, xml.etree.ElementTree as ET
+# chart_check.py NAME STATE... -- COMMAND... : the chart must hold a series for each STATE.
+name = sys.argv[1]
+sep = sys.argv.index("--")
+want = set(sys.argv[2:sep])
+svg_path, png_path = name + ".svg", name + ".png"
+run = subprocess.run(sys.argv[sep + 1:] + ["--chart", svg_path], capture_output=True, text=True)
+print(run.stdout, run.stderr)
+if run.returncode != 0:
+    sys.exit(f"exit status {run.returncode}")
+root = ET.parse(svg_path).getroot()
+ns = "{http://www.w3.org/2000/svg}"
+assert root.tag == ns + "svg", root.tag
+series = [e for e in root.iter(ns + "polyline") if e.get("class") == "series"]
+states = {e.get("data-state") for e in series}
+print("series:", sorted(states))
+for e in series:
+    pts = [tuple(map(float, p.split(","))) for p in e.get("points").split()]
+    xs = [x for x, _ in pts]
+    assert xs == sorted(xs), "time must not go backwards"
+if not want <= states:
+    sys.exit(f"missing series: {sorted(want - states)}")
+panels = [e for e in root.iter(ns + "g") if e.get("class") == "panel"]
+if len(panels) != 2:
+    sys.exit(f"{len(panels)} panels, expected 2 (client, server)")
+subprocess.run(["rsvg-convert", "-o", png_path, svg_path], check=True)
+with open(png_path, "rb") as f:
+    head = f.read(24)
+assert head[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+width, height = struct.unpack(">II", head[16:24])
+print(f"png: {width} x {height}")
+if (width, height) != (int(root.get("width")), int(root.get("height"))) or width < 600:
+    sys.exit(f"png {width}x{height}, svg says {root.get('width')}x{root.get('height')}")
+]=])
+if(PYTHON3 AND RSVG_CONVERT)
+  # close-wait-leak: the server's CLOSE-WAIT and LISTEN, the client's FIN-WAIT-2 all appear.
+  add_test(NAME cli.chart.close_wait_leak
+           COMMAND ${PYTHON3} ${chart_check} close-wait-leak CLOSE-WAIT LISTEN FIN-WAIT-2 --
+                   $<TARGET_FILE:synack_cli> sim run close-wait-leak --quiet
+           WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
+  # keepalive-dead-peer runs for hours of simulated time: the samples stay bounded and the
+  # ESTAB line is there.
+  add_test(NAME cli.chart.keepalive_long
+           COMMAND ${PYTHON3} ${chart_check} keepalive ESTAB --
+                   $<TARGET_FILE:synack_cli> sim run keepalive-dead-peer --quiet
+           WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
+endif()

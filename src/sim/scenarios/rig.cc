@@ -182,9 +182,19 @@ void Rig::inject_to_client(std::vector<uint8_t> ipv4_packet, Instant at, std::st
 
 bool Rig::run(Duration limit) {
   const Instant end = sim_.now() + limit;
-  while (sim_.step()) {
+  Observer* obs = ctx_.observer;
+  for (;;) {
+    if (obs != nullptr) {
+      // Every event at or before T has run and none after it: the hosts are as they are at T.
+      const Instant next = sim_.next_event_at();
+      while (!next.is_infinite() && obs->next_look() < next && obs->next_look() <= end)
+        obs->look(obs->next_look(), client(), server());
+    }
+    if (!sim_.step()) break;
+    if (obs != nullptr) obs->stepped(sim_.now(), sim_.events_processed());
     if (sim_.now() > end) return false;
   }
+  if (obs != nullptr) obs->finished(sim_.now(), client(), server());
   if (writer_) writer_->flush();
   return true;
 }

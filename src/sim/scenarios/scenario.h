@@ -23,18 +23,43 @@
 #include <utility>
 #include <vector>
 
+#include <synack/time.h>
+
 #include "stack/sysctl.h"
 
+namespace synack {
+class Stack;
+}
+
 namespace synack::sim::scenarios {
+
+// Looks at the hosts while a story runs (`synack sim run --at T --ss`, `--chart`, progress):
+// the rig calls look(T, ...) once every event at or before T has been handled and before any
+// later one, for each T that next_look() names, and finished() when no event is left.
+class Observer {
+ public:
+  virtual ~Observer() = default;
+  // The next simulated time to look at; Instant::infinite() for none.
+  [[nodiscard]] virtual Instant next_look() const = 0;
+  virtual void look(Instant at, const Stack& client, const Stack& server) = 0;
+  // The story ended at `now` (nothing can change any more).
+  virtual void finished(Instant now, const Stack& client, const Stack& server) = 0;
+  // After every simulator event; `events` counts them from the start.
+  virtual void stepped(Instant now, uint64_t events) {
+    (void)now;
+    (void)events;
+  }
+};
 
 // What the caller (the CLI, a test) asks of one run.
 struct RunContext {
   uint64_t seed = 1;
-  stack::Sysctls sysctls;       // applied to both hosts
-  std::string pcap;             // empty: no capture
-  std::string* json = nullptr;  // not null: every trace event appended as a JSON line
-  bool quiet = false;           // true: no ladder or report text is built
-  std::string* svg = nullptr;   // not null: the ladder drawn as SVG (sim/ladder_svg.h) goes here
+  stack::Sysctls sysctls;        // applied to both hosts
+  std::string pcap;              // empty: no capture
+  std::string* json = nullptr;   // not null: every trace event appended as a JSON line
+  bool quiet = false;            // true: no ladder or report text is built
+  std::string* svg = nullptr;    // not null: the ladder drawn as SVG (sim/ladder_svg.h) goes here
+  Observer* observer = nullptr;  // not null: looks at the hosts during the run (above)
 };
 
 // One expected fact and whether the run showed it.
