@@ -300,7 +300,7 @@ void Engine::open_child(Tcb& t, const RequestRecord& r, Instant now) {
   if (r.peer_mss != 0) o.mss = r.peer_mss;
   if (r.ts_ok) o.timestamps = wire::Timestamps{r.ts_recent, 0};
   o.sack_permitted = r.sack_ok;
-  if (r.ws_ok) o.window_scale = r.snd_wscale;
+  if (r.ws_ok) o.window_scale = static_cast<uint8_t>(r.snd_wscale);
   negotiate_options(t, o);
   if (t.ts_ok) t.ts_recent_stamp = now;
   const SynackShape sh = synack_shape(t.opt, t.ts_ok);

@@ -10,8 +10,8 @@
 //
 // Layout (88 bytes on x86-64, request_table_test checks it; bench/listener_bench.cc reports
 // the bytes per record including the table): the wheel entry (24), the hash link and the
-// listener (16), the tuple (12), iss/irs/ts_recent (12), the peer's SYN window and MSS,
-// wscale, counts and flags (8), and two instants (16). The retransmission deadline is the
+// listener (16), the tuple (12), iss/irs/ts_recent (12), the peer's SYN window and MSS, the
+// IPv4 ID, the retry count, wscale and flags packed in one byte (8), and two instants (16). The retransmission deadline is the
 // wheel entry's own expiry (TimerWheel::expiry), not a copy. Our window, window scale and
 // advertised MSS are not stored: they follow from the listener's options and the sysctls
 // exactly as for the full connection (Engine::synack_shape()), and the TS offset and the
@@ -47,8 +47,8 @@ struct RequestRecord : stack::TimerEntry {
   uint16_t peer_window = 0;            // the SYN's window field (never scaled)
   uint16_t peer_mss = 0;               // the SYN's MSS option, 0 when it had none
   uint16_t ip_id = 0;                  // IPv4 ID of our next segment (Linux inet_id)
-  uint8_t snd_wscale = 0;              // the peer's shift (valid with ws_ok)
   uint8_t retransmits = 0;             // SYN+ACK timeouts so far (Linux num_timeout)
+  uint8_t snd_wscale : 4 = 0;          // the peer's shift, 0..14 (valid with ws_ok)
   bool ts_ok : 1 = false;              // both ends use timestamps
   bool sack_ok : 1 = false;            // SACK-permitted offered by the peer and enabled here
   bool ws_ok : 1 = false;              // both ends do window scaling
