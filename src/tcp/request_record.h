@@ -11,11 +11,11 @@
 // Layout (88 bytes on x86-64, request_table_test checks it; bench/listener_bench.cc reports
 // the bytes per record including the table): the wheel entry (24), the hash link and the
 // listener (16), the tuple (12), iss/irs/ts_recent (12), the peer's SYN window and MSS, the
-// IPv4 ID, the retry count, wscale and flags packed in one byte (8), and two instants (16). The retransmission deadline is the
-// wheel entry's own expiry (TimerWheel::expiry), not a copy. Our window, window scale and
-// advertised MSS are not stored: they follow from the listener's options and the sysctls
-// exactly as for the full connection (Engine::synack_shape()), and the TS offset and the
-// IPv4 ID base are keyed hashes of the tuple, so they are recomputed for each SYN+ACK.
+// IPv4 ID, the retry count, wscale and flags packed in one byte (8), and two instants (16). The
+// retransmission deadline is the wheel entry's own expiry (TimerWheel::expiry), not a copy. Our
+// window, window scale and advertised MSS are not stored: they follow from the listener's options
+// and the sysctls exactly as for the full connection (Engine::synack_shape()), and the TS offset
+// and the IPv4 ID base are keyed hashes of the tuple, so they are recomputed for each SYN+ACK.
 //
 // Single-threaded like the rest of the core.
 #pragma once
