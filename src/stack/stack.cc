@@ -2,9 +2,10 @@
 // table, ports, the timer wheel and the lifetime of control blocks.
 //
 // Demultiplexing (SPEC §2.2, §10.1; STYLE lesson 9): connections (every state from SYN-SENT to
-// TIME-WAIT, pending handshakes included) by exact 4-tuple in a keyed-hash table, then a
-// listener on (address, port), then on (any, port), else RST per SPEC §10.1. A SYN that
-// TIME-WAIT accepts for reuse (SPEC §9.5) restarts the lookup at the listener.
+// TIME-WAIT) by exact 4-tuple in a keyed-hash table, then pending handshakes (request records,
+// passive_open.h) by exact 4-tuple in theirs, then a listener on (address, port), then on
+// (any, port), else RST per SPEC §10.1. A SYN that TIME-WAIT accepts for reuse (SPEC §9.5)
+// restarts the lookup at the listener.
 //
 // Lifetime of a Tcb: created by connect() or by a listener's SYN; owned by whoever still needs
 // it — the socket (until close()), the connection table (until CLOSED) or the listener's
@@ -25,6 +26,7 @@
 #include "base/rng.h"
 #include "stack/connection_table.h"
 #include "stack/counters_rx.h"
+#include "stack/passive_open.h"
 #include "stack/timer_wheel.h"
 #include "tcp/engine.h"
 #include "tcp/isn.h"
@@ -79,7 +81,9 @@ class StackImpl {
         table_hash_(KeyedHash::from_rng(rng_)),
         port_hash_(KeyedHash::from_rng(rng_)),
         isn_(tcp::IsnGenerator::from_rng(rng_)),
+        cookies_(tcp::SynCookies::from_rng(rng_)),
         conns_(table_hash_),
+        passive_(table_hash_, cookies_, engine_, sysctls_, counters_, tracer_, wheel_, conns_),
         engine_(tcp::EngineConfig{config.address, config.mtu}, sysctls_, counters_, tracer_, wheel_,
                 isn_, output) {}
 
@@ -140,12 +144,16 @@ class StackImpl {
       settle(t);
       return;
     }
+    if (tcp::RequestRecord* r = passive_.find(key)) {
+      if (Tcb* t = passive_.on_segment(*r, p, now)) settle(t);
+      return;
+    }
     if (tcp::Listener* l = find_listener(p.ip.dst, p.tcp.dst_port)) {
       using namespace wire::tcp_flags;
       if (p.tcp.has(kSyn) && !p.tcp.has(kAck) && !p.tcp.has(kRst)) {
         syn_to_listener(*l, p, now, std::nullopt);
-      } else {
-        engine_.listen_input_non_syn(p, now);
+      } else if (Tcb* t = passive_.on_listener_segment(*l, p, now)) {
+        settle(t);
       }
       return;
     }
@@ -157,6 +165,10 @@ class StackImpl {
   void advance(Instant now) {
     touch(now);
     wheel_.advance(now, [&](stack::TimerEntry& e) {
+      if (e.kind() == tcp::kRequestTimerKind) {
+        passive_.on_timer(static_cast<tcp::RequestRecord&>(e), now);
+        return;
+      }
       Tcb& t = static_cast<Tcb&>(e);
       engine_.on_timer(t, now);
       settle(&t);
@@ -240,7 +252,6 @@ class StackImpl {
     if (k->kind != SocketKind::kListener) return Failure{EINVAL};
     Tcb* t = k->listener->pop_accept();
     if (t == nullptr) return Failure{EAGAIN};
-    t->listener = nullptr;
     auto id = socket();
     Socket& n = sockets_[id.value() - 1];
     n.kind = SocketKind::kConnection;
@@ -606,6 +617,13 @@ class StackImpl {
   const stack::Counters& counters() const { return counters_; }
   void set_trace(stack::TraceSink* sink) { tracer_.set_sink(sink); }
   size_t connection_count() const { return conns_.size(); }
+  const stack::PassiveOpen& passive() const { return passive_; }
+  bool is_request(Endpoint local, Endpoint remote) const {
+    return passive_.find(tcp::FourTuple{.local_addr = local.addr,
+                                        .remote_addr = remote.addr,
+                                        .local_port = local.port,
+                                        .remote_port = remote.port}) != nullptr;
+  }
   size_t table_bytes_per_connection() const {
     return sizeof(Tcb) + conns_.bucket_bytes() / std::max<size_t>(conns_.size(), 1);
   }
@@ -635,25 +653,8 @@ class StackImpl {
 
   void syn_to_listener(tcp::Listener& l, const wire::Packet& p, Instant now,
                        std::optional<wire::SeqNum> isn) {
-    const stack::TraceTuple tt{p.ip.dst, p.tcp.dst_port, p.ip.src, p.tcp.src_port};
-    // SPEC §5.4 without cookies (the Listener issue adds them).
-    if (l.syn_queue_full()) {
-      counters_.inc(Counter::kTcpExtTCPReqQFullDrop);
-      counters_.inc(Counter::kTcpExtListenDrops);
-      tracer_.drop(now, tt, "TCPReqQFullDrop", &p);
-      return;
-    }
-    if (l.accept_queue_full()) {
-      counters_.inc(Counter::kTcpExtListenOverflows);
-      counters_.inc(Counter::kTcpExtListenDrops);
-      tracer_.drop(now, tt, "ListenOverflows", &p);
-      return;
-    }
-    auto* t = new Tcb();
-    engine_.passive_open(*t, l, p, now, isn);
-    conns_.insert(*t);
-    t->in_table = true;
-    settle(t);
+    // SPEC §5.4 (passive_open.h): a request record, a cookie, or a counted drop.
+    passive_.on_syn(l, p, now, isn);
   }
 
   void close_listener(Socket& k, Instant now) {
@@ -663,25 +664,13 @@ class StackImpl {
                          State::kListen, State::kClosed);
     // SPEC §5.6: reset every connection never accepted, drop pending handshakes.
     while (Tcb* t = l->pop_accept()) {
-      t->listener = nullptr;
       if (t->state != State::kClosed) {
         engine_.abort(*t, now, Counter::kTcpExtTCPAbortOnClose, "listener closed");
       }
       t->orphan = true;
       settle(t);
     }
-    std::vector<Tcb*> pending;
-    conns_.for_each([&](Tcb& t) {
-      if (t.listener == l) pending.push_back(&t);
-    });
-    for (Tcb* t : pending) {
-      t->listener = nullptr;
-      t->orphan = true;
-      engine_.set_state(*t, State::kClosed, now);
-      t->rexmit_at = t->delack_at = t->state_at = Instant::infinite();
-      engine_.arm(*t);
-      settle(t);
-    }
+    passive_.drop_listener(*l, now);
     delete l;
     k.listener = nullptr;
   }
@@ -697,9 +686,6 @@ class StackImpl {
     if (t->state == State::kClosed && t->in_table) {
       conns_.erase(*t);
       t->in_table = false;
-    }
-    if (t->state == State::kClosed && t->listener != nullptr && !t->queued) {
-      t->listener = nullptr;  // a pending handshake that died
     }
     if (!t->in_table && t->socket == 0 && !t->queued) {
       wheel_.cancel(*t);
@@ -752,6 +738,7 @@ class StackImpl {
   KeyedHash table_hash_;
   KeyedHash port_hash_;
   tcp::IsnGenerator isn_;
+  tcp::SynCookies cookies_;
   stack::Sysctls sysctls_;
   stack::Counters counters_;
   stack::Tracer tracer_;
@@ -763,6 +750,8 @@ class StackImpl {
   std::unordered_map<uint64_t, tcp::Listener*> listeners_;
   std::unordered_map<uint16_t, uint32_t> bound_ports_;
   stack::ConnectionTable conns_;
+  // Request records (their timers live in wheel_, which is destroyed first).
+  stack::PassiveOpen passive_;
   // Declared after every Tcb holder: destroyed first, it disarms what is still armed.
   stack::TimerWheel wheel_;
   tcp::Engine engine_;
@@ -838,8 +827,27 @@ Result<SocketInfo, int> Stack::info(SocketId s) const {
 }
 std::optional<tcp::State> Stack::state_of(Endpoint local, Endpoint remote) const {
   const Tcb* t = impl_->find(local, remote);
-  if (t == nullptr) return std::nullopt;
-  return t->state;
+  if (t != nullptr) return t->state;
+  if (impl_->is_request(local, remote)) return State::kSynReceived;
+  return std::nullopt;
+}
+std::vector<RequestInfo> Stack::requests() const {
+  std::vector<RequestInfo> out;
+  const stack::PassiveOpen& po = impl_->passive();
+  out.reserve(po.size());
+  po.for_each([&](const tcp::RequestRecord& r) {
+    out.push_back(RequestInfo{.local = Endpoint{r.tuple.local_addr, r.tuple.local_port},
+                              .remote = Endpoint{r.tuple.remote_addr, r.tuple.remote_port},
+                              .retransmits = r.retransmits,
+                              .deadline = po.deadline(r)});
+  });
+  return out;
+}
+size_t Stack::request_count() const {
+  return impl_->passive().size();
+}
+size_t Stack::request_bytes() const {
+  return impl_->passive().memory_bytes();
 }
 stack::Sysctls& Stack::sysctls() {
   return impl_->sysctls();

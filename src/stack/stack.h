@@ -87,6 +87,15 @@ struct SocketInfo {
   uint32_t retransmits = 0;  // consecutive timeouts of the current segment
 };
 
+// A pending handshake (a listener's request record, SPEC §3.2), for ss-style views: it shows
+// as SYN-RECV with its SYN+ACK timeouts so far and when its timer fires next.
+struct RequestInfo {
+  Endpoint local;
+  Endpoint remote;
+  uint32_t retransmits = 0;
+  Instant deadline;
+};
+
 // SO_LINGER {on, t > 0} (SPEC §12.2): the wait a blocking close() performs, see
 // Stack::close_linger().
 struct LingerWait {
@@ -171,7 +180,8 @@ class Stack {
 
   // --- inspection (tests, ss views) -------------------------------------------------------
   // The state of the connection with this 4-tuple, including ones no socket refers to any
-  // more (orphans, TIME-WAIT); nullopt when there is none.
+  // more (orphans, TIME-WAIT); a request record reports kSynReceived; nullopt when there is
+  // none.
   [[nodiscard]] std::optional<tcp::State> state_of(Endpoint local, Endpoint remote) const;
 
   // --- host-wide settings and observability (extensions by the engine) ----------------------
@@ -189,6 +199,11 @@ class Stack {
   // when there is none. Valid until the next call into the stack.
   [[nodiscard]] const tcp::Tcb* find_connection(Endpoint local, Endpoint remote) const;
   [[nodiscard]] const tcp::Tcb* connection_of(SocketId s) const;
+  // Pending handshakes (request records): each one, how many, and their memory including
+  // the request table.
+  [[nodiscard]] std::vector<RequestInfo> requests() const;
+  [[nodiscard]] size_t request_count() const;
+  [[nodiscard]] size_t request_bytes() const;
   // Memory held per idle connection: the Tcb plus its share of the connection table.
   [[nodiscard]] size_t table_bytes_per_connection() const;
   // Every socket `ss -tan` would list at `now` — listeners first, then every connection,

@@ -3,8 +3,9 @@
 // through the PacketOutput the stack was built with.
 //
 // File split (STYLE lessons 2, 4, 5, 6; each file one concern):
-//   input_handshake.cc  the states where RFC 9293 §3.10.7 branches: LISTEN (passive_open),
-//                       SYN-SENT
+//   input_handshake.cc  the states where RFC 9293 §3.10.7 branches: LISTEN, SYN-SENT
+//   input_request.cc    the listener's request records (SPEC §3.2): SYN+ACK, tcp_check_req(),
+//                       their timer, the child the third ACK creates; SYN cookie SYN+ACKs
 //   input_sync.cc       the one pipeline every synchronized state (and SYN-RECEIVED) runs, in
 //                       §3.10.7.4 order: PAWS, sequence, RST, SYN, ACK, text, FIN; each step
 //                       returns a Verdict (continue / drop / drop+ACK / drop+RST)
@@ -39,7 +40,9 @@
 #include "stack/trace.h"
 #include "tcp/isn.h"
 #include "tcp/listener.h"
+#include "tcp/request_record.h"
 #include "tcp/retry_limits.h"
+#include "tcp/syncookie.h"
 #include "tcp/tcb.h"
 #include "wire/packet.h"
 
@@ -59,6 +62,13 @@ struct InputResult {
   SeqNum isn;  // kTimeWaitSyn: the ISN Linux picks for the new connection
 };
 
+// What a segment did to a request record (Engine::request_input).
+enum class RequestVerdict : uint8_t {
+  kKeep,       // the record stays (answered, dropped, or a retransmitted SYN)
+  kDrop,       // forget the record (RST, a new SYN, tcp_abort_on_overflow)
+  kEstablish,  // an acceptable third ACK: create the child (open_child + child_input)
+};
+
 struct EngineConfig {
   wire::Ipv4Address address;
   uint32_t mtu = 1500;
@@ -73,10 +83,26 @@ class Engine {
   // --- segment arrival ---------------------------------------------------------------------
   // A segment for an existing connection (any state but LISTEN and CLOSED).
   InputResult input(Tcb& t, const wire::Packet& p, Instant now);
-  // A SYN that a listener accepted: initializes `t` (fresh, CLOSED) as SYN-RECEIVED, sends the
-  // SYN+ACK. `isn` overrides the ISN (TIME-WAIT reuse).
-  void passive_open(Tcb& t, Listener& l, const wire::Packet& syn, Instant now,
-                    std::optional<SeqNum> isn = std::nullopt);
+  // --- request records (input_request.cc) ---------------------------------------------------
+  // A SYN the listener accepted: fills `r` (fresh), sends the SYN+ACK from ISN `iss`, arms
+  // the record's SYN+ACK timer.
+  void open_request(RequestRecord& r, Listener& l, const wire::Packet& syn, SeqNum iss,
+                    Instant now);
+  // A segment for the record (Linux tcp_check_req()).
+  [[nodiscard]] RequestVerdict request_input(RequestRecord& r, const wire::Packet& p, Instant now);
+  // The record's timer fired: false when it must be dropped (retries exhausted).
+  [[nodiscard]] bool request_timer(RequestRecord& r, Instant now);
+  // Initializes `t` (fresh) as the record's child, still in the record's state; child_input()
+  // then runs the third ACK through the pipeline (ESTABLISHED, PassiveOpens).
+  void open_child(Tcb& t, const RequestRecord& r, Instant now);
+  void child_input(Tcb& t, const wire::Packet& p, Instant now);
+  // SYN cookies (SPEC §6): the SYN+ACK for `syn` with ISN `cookie` (options in TSval), and
+  // the record a valid cookie ACK stands for (syncookie.h decoded `mss` and `o`).
+  void send_cookie_synack(Listener& l, const wire::Packet& syn, SeqNum cookie, Instant now);
+  void cookie_request(RequestRecord& r, Listener& l, const wire::Packet& ack, uint16_t mss,
+                      const SyncookieAckOptions& o) const;
+  // The TSval offset of this tuple (isn.h; 0 unless tcp_timestamps = 1).
+  [[nodiscard]] uint32_t ts_offset(const FourTuple& tuple) const;
   // A segment for a listener that is not a SYN it accepts (RFC 9293 §3.10.7.2).
   void listen_input_non_syn(const wire::Packet& p, Instant now);
   // SPEC §10.1: a segment for no socket. RST answers never answer an RST.
@@ -133,9 +159,19 @@ class Engine {
   // input_handshake.cc
   void input_syn_sent(Tcb& t, const wire::Packet& p, Instant now);
   void negotiate_options(Tcb& t, const wire::TcpOptions& o);
-  // The listener's pending handshake (Linux tcp_check_req()); true if the segment should go
-  // on through the synchronized pipeline.
-  bool input_new_syn_recv(Tcb& t, const wire::Packet& p, Instant now);
+
+  // input_request.cc
+  struct SynackShape {
+    uint16_t adv_mss = 0;
+    uint8_t rcv_wscale = 0;
+    uint32_t rcv_wnd = 0;  // the SYN+ACK's window field (never scaled)
+  };
+  [[nodiscard]] SynackShape synack_shape(const TcbOptions& opt, bool ts_ok) const;
+  void fill_request(RequestRecord& r, Listener& l, const wire::Packet& syn, SeqNum iss,
+                    Instant now) const;
+  void send_synack(RequestRecord& r, Instant now, bool retransmission,
+                   std::optional<uint32_t> tsval_override = std::nullopt);
+  void send_request_ack(RequestRecord& r, Instant now);
 
   // input_sync.cc
   void input_synchronized(Tcb& t, const wire::Packet& p, Instant now);
@@ -152,6 +188,8 @@ class Engine {
   // Linux tcp_oow_rate_limited(): true when an out-of-window ACK must not be sent now.
   bool oow_rate_limited(Tcb& t, const wire::TcpSegment& s, stack::Counter skipped, Instant now,
                         bool data_exempt = true);
+  bool oow_rate_limited(Instant& last_oow_ack, const wire::TcpSegment& s, stack::Counter skipped,
+                        Instant now, bool data_exempt = true);
   void send_challenge_ack(Tcb& t, Instant now);
   // The connection was reset by the peer (Linux tcp_reset()).
   void peer_reset(Tcb& t, Instant now);
@@ -173,6 +211,7 @@ class Engine {
   // Payload bytes per segment now: snd_mss less the SACK blocks this segment will carry.
   [[nodiscard]] uint32_t current_mss(const Tcb& t) const;
   void transmit(wire::Packet& p, const Tcb* t, Instant now);
+  void transmit(wire::Packet& p, State state, Instant now);
   void emit_reset(const wire::Packet& to, Instant now);
 
   // timers.cc
@@ -197,6 +236,8 @@ class Engine {
 
   // user_calls.cc
   void init_connection(Tcb& t, Instant now);
+  // SPEC §1.3.1: the window scale we offer (Linux tcp_select_initial_window()).
+  [[nodiscard]] uint8_t initial_rcv_wscale() const;
   // The Tcb reached CLOSED through the protocol (Linux tcp_done()).
   void done(Tcb& t, Instant now);
 

@@ -1,6 +1,5 @@
-// Segment arrival in the states where RFC 9293 §3.10.7 branches: LISTEN (a SYN opens a passive
-// connection), SYN-SENT, and the listener's pending handshake (Linux's request sock,
-// tcp_check_req(); SPEC §3.2 — state kNewSynRecv).
+// Segment arrival in the states where RFC 9293 §3.10.7 branches: LISTEN (anything but a SYN; a
+// SYN makes a request record, input_request.cc) and SYN-SENT.
 //
 // SYN-SENT follows RFC 9293 §3.10.7.3 with Linux's details (tcp_rcv_synsent_state_process()):
 //   - an ACK that does not acknowledge our SYN is answered with RST seq = SEG.ACK and the
@@ -8,10 +7,6 @@
 //   - RST is accepted only with an acceptable ACK, and refuses the connection (ECONNREFUSED);
 //   - SYN+ACK establishes; a bare SYN is a simultaneous open (SPEC §4.3): SYN-RECEIVED and a
 //     SYN+ACK from our ISS.
-// The pending handshake of a listener checks the third ACK like tcp_check_req(): a
-// retransmitted SYN re-sends the SYN+ACK (rate limited), a wrong ACK number draws RST, RST or
-// a new SYN kill the request, and a full accept queue drops the ACK and keeps the request
-// (tcp_abort_on_overflow = 0) or resets it (= 1), SPEC §5.5.
 #include <algorithm>
 #include <cerrno>
 
@@ -58,41 +53,6 @@ void Engine::negotiate_options(Tcb& t, const wire::TcpOptions& o) {
   }
 }
 
-void Engine::passive_open(Tcb& t, Listener& l, const wire::Packet& syn, Instant now,
-                          std::optional<SeqNum> isn) {
-  const wire::TcpSegment& s = syn.tcp;
-  t.tuple = FourTuple{.local_addr = syn.ip.dst,
-                      .remote_addr = syn.ip.src,
-                      .local_port = s.dst_port,
-                      .remote_port = s.src_port};
-  t.listener = &l;
-  t.passive = true;
-  t.opt = l.opt;
-  init_connection(t, now);
-  t.irs = s.seq;
-  (void)t.rq.reset(s.seq + 1);
-  t.rcv_wup = s.seq + 1;
-  t.iss = isn.has_value() ? *isn : choose_isn(t.tuple, now);
-  t.snd_una = t.snd_nxt = t.snd_max = t.snd_sml = t.iss;
-  (void)t.sq.reset(t.iss + 1);
-  t.cc = CongestionControl(CongestionAlgorithm::kNewReno, t.iss);
-  t.snd_wnd = s.window;  // a SYN's window is never scaled
-  t.max_window = t.snd_wnd;
-  t.snd_wl1 = s.seq;
-  negotiate_options(t, s.options);
-  if (t.ts_ok) t.ts_recent_stamp = now;
-  // Linux tcp_openreq_init_rwin(): the SYN+ACK's window uses the MSS less the TS option.
-  t.rcv_wnd = std::min<uint32_t>(t.window_clamp, 65535);
-  const uint32_t wmss = t.adv_mss - (t.ts_ok ? kTsOptionBytes : 0);
-  if (t.window_clamp > wmss) t.rcv_wnd = std::min<uint32_t>(t.window_clamp / wmss * wmss, 65535);
-  t.rcv_ssthresh = t.rcv_wnd;
-  ++l.syn_queue_len;
-  t.state = State::kListen;  // so the trace shows LISTEN -> NEW-SYN-RECV
-  set_state(t, State::kNewSynRecv, now);
-  t.want_syn = true;
-  flush(t, now);
-}
-
 void Engine::listen_input_non_syn(const wire::Packet& p, Instant now) {
   // RFC 9293 §3.10.7.2: RST ignored; an ACK draws RST seq = SEG.ACK; anything else dropped.
   if (p.tcp.has(kRst)) return;
@@ -121,10 +81,8 @@ void Engine::established(Tcb& t, Instant now) {
         std::max<uint64_t>(uint64_t(wmem[1]), 2ull * kInitialCwnd * 2 * t.snd_mss);
     t.sq.set_limit(static_cast<uint32_t>(std::min<uint64_t>(want, uint64_t(wmem[2]))));
   }
-  if (t.passive && t.listener != nullptr) {
-    counters_.inc(Counter::kTcpPassiveOpens);
-    t.listener->push_accept(t);
-  }
+  // The stack queues a passive child for accept() (stack/passive_open.cc).
+  if (t.passive) counters_.inc(Counter::kTcpPassiveOpens);
   arm_keepalive(t, now);
 }
 

@@ -14,8 +14,8 @@
 //   7. FIN               CLOSE-WAIT / CLOSING / TIME-WAIT
 // Steps only change the Tcb and set want_* flags; the drop-and-reply verdicts are applied at the
 // end (an ACK via output(), an RST straight to the segment's sender).
-// The listener's pending handshake is filtered first like Linux tcp_check_req()
-// (input_new_syn_recv) and then runs the same pipeline.
+// A listener's pending handshake is a request record (input_request.cc); the child its third
+// ACK creates runs this pipeline for that ACK (Engine::child_input).
 #include <algorithm>
 #include <cerrno>
 
@@ -46,9 +46,6 @@ InputResult Engine::input(Tcb& t, const wire::Packet& p, Instant now) {
     case State::kTimeWait:
       result = input_time_wait(t, p, now);
       break;
-    case State::kNewSynRecv:
-      if (input_new_syn_recv(t, p, now)) input_synchronized(t, p, now);
-      break;
     case State::kClosed:
     case State::kListen:
       emit_reset(p, now);
@@ -67,17 +64,22 @@ InputResult Engine::input(Tcb& t, const wire::Packet& p, Instant now) {
 
 bool Engine::oow_rate_limited(Tcb& t, const wire::TcpSegment& s, Counter skipped, Instant now,
                               bool data_exempt) {
+  return oow_rate_limited(t.last_oow_ack, s, skipped, now, data_exempt);
+}
+
+bool Engine::oow_rate_limited(Instant& last_oow_ack, const wire::TcpSegment& s, Counter skipped,
+                              Instant now, bool data_exempt) {
   // Linux tcp_oow_rate_limited(): data segments are not part of an ACK loop.
   if (data_exempt && s.seq_len() != 0 && !s.has(kSyn)) return false;
   const Duration limit = sysctls_.duration(SysctlId::kTcpInvalidRatelimit);
-  if (!t.last_oow_ack.is_infinite()) {
-    const Duration elapsed = now - t.last_oow_ack;
+  if (!last_oow_ack.is_infinite()) {
+    const Duration elapsed = now - last_oow_ack;
     if (elapsed >= Duration::zero() && elapsed < limit) {
       counters_.inc(skipped);
       return true;
     }
   }
-  t.last_oow_ack = now;
+  last_oow_ack = now;
   return false;
 }
 
@@ -106,71 +108,6 @@ void Engine::store_ts_recent(Tcb& t, const wire::TcpSegment& s, Instant now) {
     t.ts_recent = v;
     t.ts_recent_stamp = now;
   }
-}
-
-bool Engine::input_new_syn_recv(Tcb& t, const wire::Packet& p, Instant now) {
-  const wire::TcpSegment& s = p.tcp;
-  const auto tt = trace_tuple(t);
-  bool paws_reject = false;
-  if (t.ts_ok && s.options.timestamps) {
-    paws_reject = static_cast<int32_t>(t.ts_recent - s.options.timestamps->val) > 0 && !s.has(kRst);
-  }
-  // A retransmitted SYN: the SYN+ACK was lost, send it again (SPEC §4.7).
-  if (s.seq == t.irs && s.flags == kSyn && !paws_reject) {
-    if (!oow_rate_limited(t, s, Counter::kTcpExtTCPACKSkippedSynRecv, now)) {
-      // Linux tcp_check_req(): resend and restart the request's timer from now.
-      t.want_syn = true;
-      t.rexmit_at = now + synack_timeout(t.rtt.config().initial_rto, t.retransmits);
-    }
-    return false;
-  }
-  if (s.has(kAck) && s.ack != t.iss + 1) {
-    tracer_.drop(now, tt, "SYN-RECV: bad ACK, RST sent", &p);
-    emit_reset(p, now);
-    return false;
-  }
-  // Linux tcp_in_window() against the request's window.
-  const SeqNum lo = t.rcv_nxt();
-  const SeqNum hi = lo + t.rcv_wnd;
-  const SeqNum end = s.seq + s.seq_len();
-  const bool in_window = s.seq == lo || (end > lo && s.seq < hi) || (s.seq == hi && s.seq == end);
-  if (paws_reject || !in_window) {
-    if (paws_reject) counters_.inc(Counter::kTcpExtPAWSEstab);
-    tracer_.drop(now, tt, paws_reject ? kDropPaws : kDropSeq, &p);
-    if (!s.has(kRst) && !oow_rate_limited(t, s, Counter::kTcpExtTCPACKSkippedSynRecv, now)) {
-      t.want_ack = true;
-    }
-    return false;
-  }
-  if (t.ts_ok && s.options.timestamps && s.seq <= lo) {
-    t.ts_recent = s.options.timestamps->val;
-    t.ts_recent_stamp = now;
-  }
-  const bool syn = s.has(kSyn) && s.seq != t.irs;
-  if (s.has(kRst) || syn) {
-    counters_.inc(Counter::kTcpAttemptFails);
-    if (s.has(kRst)) {
-      counters_.inc(Counter::kTcpExtEmbryonicRsts);
-    } else {
-      emit_reset(p, now);
-    }
-    tracer_.abort(now, tt, t.state, s.has(kRst) ? "RST in SYN-RECV" : "SYN in SYN-RECV");
-    done(t, now);
-    return false;
-  }
-  if (!s.has(kAck)) return false;
-  if (t.listener != nullptr && t.listener->accept_queue_full()) {
-    // SPEC §5.5.
-    counters_.inc(Counter::kTcpExtListenOverflows);
-    counters_.inc(Counter::kTcpExtListenDrops);
-    tracer_.drop(now, tt, "ListenOverflows", &p);
-    if (sysctls_.get_bool(SysctlId::kTcpAbortOnOverflow)) {
-      emit_reset(p, now);
-      done(t, now);
-    }
-    return false;
-  }
-  return true;
 }
 
 void Engine::input_synchronized(Tcb& t, const wire::Packet& p, Instant now) {

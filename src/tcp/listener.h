@@ -1,12 +1,10 @@
-// Listener: a socket in LISTEN, its pending handshakes and its accept queue — the minimal
-// version the TCP engine issue needs (SPEC §5.1, §5.3).
+// Listener: a socket in LISTEN — the counts of its two queues (SPEC §5.1-§5.3) and its SYN
+// flood state (SPEC §6).
 //
-// Why minimal: SPEC §3.2 wants half-open connections as small request records with SYN
-// cookies on overflow (Linux NEW_SYN_RECV, FreeBSD syncache); that is the Listener issue. Until
-// it lands a passive open is a full Tcb in SYN-RECEIVED that points back here, which is real
-// (retransmitted SYN+ACKs, tcp_synack_retries, RST, the third ACK, accept-queue limits) but
-// costs a full connection per pending handshake. The accept queue is an intrusive FIFO through
-// Tcb::accept_next, so queueing allocates nothing.
+// The SYN queue is not a list here: its entries are request records (tcp/request_record.h)
+// in the stack's request table, each pointing back to its listener, and the listener only
+// counts them (syn_queue_len, young_len as Linux's qlen/young). The accept queue is an
+// intrusive FIFO of full Tcbs through Tcb::accept_next, so queueing allocates nothing.
 //
 // Limits (Linux 6.x, SPEC §5.2, §5.3): both queues are "full" when their length EXCEEDS
 // max_ack_backlog = min(backlog, net.core.somaxconn).
@@ -16,6 +14,7 @@
 
 #include <cstdint>
 
+#include "tcp/syncookie.h"
 #include "tcp/tcb.h"
 
 namespace synack::tcp {
@@ -26,9 +25,12 @@ class Listener {
   uint16_t local_port = 0;
   uint32_t socket = 0;
   uint32_t max_ack_backlog = 0;
-  uint32_t syn_queue_len = 0;  // children in SYN-RECEIVED
+  uint32_t syn_queue_len = 0;  // request records (Linux reqsk_queue_len())
+  uint32_t young_len = 0;      // ... whose SYN+ACK was never retransmitted (Linux young)
   uint32_t accept_len = 0;
-  TcbOptions opt;  // inherited by every child, as Linux clones the listener's options
+  SynqOverflowStamp overflow;    // last SYN answered with a cookie (Linux tcp_synq_overflow())
+  bool synflood_warned = false;  // the SYN flood log line was written (once per listener)
+  TcbOptions opt;                // inherited by every child, as Linux clones the listener's options
 
   [[nodiscard]] bool syn_queue_full() const { return syn_queue_len > max_ack_backlog; }
   [[nodiscard]] bool accept_queue_full() const { return accept_len > max_ack_backlog; }

@@ -323,6 +323,10 @@ void Engine::send_rst(Tcb& t, Instant now) {
 }
 
 void Engine::transmit(wire::Packet& p, const Tcb* t, Instant now) {
+  transmit(p, t != nullptr ? t->state : State::kClosed, now);
+}
+
+void Engine::transmit(wire::Packet& p, State state, Instant now) {
   const size_t need = wire::emitted_size(p);
   if (scratch_bytes_.size() < need) scratch_bytes_.resize(need);
   const size_t n = wire::emit_packet(p, std::span<uint8_t>(scratch_bytes_.data(), need));
@@ -338,7 +342,7 @@ void Engine::transmit(wire::Packet& p, const Tcb* t, Instant now) {
                          .local_port = p.tcp.src_port,
                          .remote_addr = p.ip.dst,
                          .remote_port = p.tcp.dst_port};
-    tracer_.segment_out(now, tt, t != nullptr ? t->state : State::kClosed, p);
+    tracer_.segment_out(now, tt, state, p);
   }
   out_.transmit(std::span<const uint8_t>(scratch_bytes_.data(), n), now);
 }

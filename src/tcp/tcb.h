@@ -20,7 +20,7 @@
 // including its table entry): the queues hold no heap while empty (ByteRing is lazy) and give
 // it back when the connection goes idle (timers.cc), the table entry is the intrusive
 // `hash_next` pointer plus one bucket slot, the per-socket options are packed, flags are
-// one-bit fields and the members are ordered so the layout has no holes of its own: 440 bytes
+// one-bit fields and the members are ordered so the layout has no holes of its own: 432 bytes
 // (a 440-byte glibc block). engine_memory_test prints sizeof(Tcb); bench/tcp_memory_bench
 // measures the heap per connection.
 //
@@ -52,8 +52,6 @@ struct FourTuple {
   bool operator==(const FourTuple&) const = default;
 };
 
-class Listener;
-
 // Per-socket options that change protocol behaviour (0 = "use the sysctl").
 struct TcbOptions {
   uint32_t user_timeout_ms = 0;  // TCP_USER_TIMEOUT
@@ -81,10 +79,9 @@ class Tcb : public stack::TimerEntry {
 
   // --- identity ------------------------------------------------------------------------------
   FourTuple tuple;
-  uint32_t socket = 0;           // SocketId of the owning socket, 0 once orphaned
-  Listener* listener = nullptr;  // passive open not yet accepted: the listener it belongs to
-  Tcb* hash_next = nullptr;      // connection table chain
-  Tcb* accept_next = nullptr;    // listener accept queue link
+  uint32_t socket = 0;         // SocketId of the owning socket, 0 once orphaned
+  Tcb* hash_next = nullptr;    // connection table chain
+  Tcb* accept_next = nullptr;  // listener accept queue link
 
   // --- send sequence space (RFC 9293 §3.3.1) ---------------------------------------------------
   // No SND.WL2: the window-update test is Linux's tcp_may_update_window(), which compares the

@@ -1,8 +1,8 @@
 // Timers as data (STYLE lesson 6): the three deadlines of a Tcb, the one wheel entry armed at
 // the earliest, and what each does when due.
 //
-//   rexmit_at   RTO (Linux tcp_retransmit_timer()), SYN/SYN+ACK retransmission (the request
-//               record's reqsk_timer_handler() for passive opens), or — with `persist` — the
+//   rexmit_at   RTO (Linux tcp_retransmit_timer()), SYN retransmission (a request record's
+//               SYN+ACK timer is input_request.cc's), or — with `persist` — the
 //               zero-window probe (tcp_probe_timer()). Give-up rules are retry_limits.h.
 //   delack_at   delayed ACK (tcp_delack_timer_handler()); while no ACK is owed, the check
 //               that gives an idle connection's buffer memory back (below)
@@ -71,9 +71,7 @@ void Engine::rearm_rexmit(Tcb& t, Instant now) {
     }
     if (t.rexmit_at.is_infinite()) {
       Duration rto = t.rtt.rto();
-      if (t.state == State::kNewSynRecv) {
-        rto = synack_timeout(t.rtt.config().initial_rto, t.retransmits);
-      } else if (!t.retrans_stamp.is_infinite()) {
+      if (!t.retrans_stamp.is_infinite()) {
         rto = clamp_rto_to_user_timeout(rto, user_timeout, t.retrans_stamp, now);
       }
       t.rexmit_at = now + rto;
@@ -175,30 +173,6 @@ void Engine::give_up(Tcb& t, Instant now, int err, std::string_view reason) {
 void Engine::on_rexmit_timer(Tcb& t, Instant now) {
   if (!t.has_unacked()) return;
   const auto tt = trace_tuple(t);
-  if (t.state == State::kNewSynRecv) {
-    // The listener's request record (Linux reqsk_timer_handler(), SPEC §4.7): SYN+ACK
-    // retries, then drop silently.
-    tracer_.timer_fired(now, tt, t.state, TimerKind::kSynAck, t.retransmits + 1u);
-    const uint32_t limit =
-        t.listener != nullptr
-            ? synack_retry_limit(t.listener->opt.syn_cnt,
-                                 static_cast<uint32_t>(sysctl(SysctlId::kTcpSynackRetries)),
-                                 t.listener->syn_queue_len, 0, t.listener->max_ack_backlog)
-            : static_cast<uint32_t>(sysctl(SysctlId::kTcpSynackRetries));
-    if (synack_expired(t.retransmits, limit)) {
-      tracer_.abort(now, tt, t.state, "SYN+ACK retries exhausted");
-      done(t, now);
-      return;
-    }
-    counters_.inc(Counter::kTcpExtTCPTimeouts);
-    ++t.retransmits;
-    ++t.syn_retrans;
-    t.rtt_timing = false;
-    t.want_syn = true;
-    t.rexmit_at = now + synack_timeout(t.rtt.config().initial_rto, t.retransmits);
-    return;
-  }
-
   RtoSocketKind kind = RtoSocketKind::kSynchronized;
   if (t.state == State::kSynSent) kind = RtoSocketKind::kSynSent;
   if (t.state == State::kSynReceived) kind = RtoSocketKind::kSynReceived;

@@ -47,9 +47,6 @@ uint32_t Engine::tsval(const Tcb& t, Instant now) const {
 void Engine::set_state(Tcb& t, State to, Instant now) {
   const State from = t.state;
   if (from == to) return;
-  if (from == State::kNewSynRecv && t.listener != nullptr && t.listener->syn_queue_len > 0) {
-    --t.listener->syn_queue_len;
-  }
   counters_.count_state_change(from, to);
   t.state = to;
   tracer_.state_change(now, trace_tuple(t), from, to);
@@ -74,6 +71,15 @@ int ilog2(uint64_t v) {
 
 }  // namespace
 
+uint8_t Engine::initial_rcv_wscale() const {
+  // SPEC §1.3.1 (Linux tcp_select_initial_window()): wscale = ilog2(max(tcp_rmem[2],
+  // rmem_max)) - 15, clamped to 0..14.
+  if (!sysctls_.get_bool(SysctlId::kTcpWindowScaling)) return 0;
+  const auto rmem = sysctls_.values(SysctlId::kTcpRmem);
+  const auto big = static_cast<uint64_t>(std::max(rmem[2], sysctl(SysctlId::kRmemMax)));
+  return static_cast<uint8_t>(std::clamp(ilog2(big) - 15, 0, 14));
+}
+
 // Everything a new connection needs before its SYN or SYN+ACK: buffers, window scale, the MSS
 // it offers, the RTO bounds and the timestamp offset.
 void Engine::init_connection(Tcb& t, Instant now) {
@@ -92,13 +98,7 @@ void Engine::init_connection(Tcb& t, Instant now) {
   const uint32_t mtu_mss = config_.mtu - 40;  // SPEC §4.5
   t.adv_mss = static_cast<uint16_t>(t.opt.max_seg != 0 ? std::min<uint32_t>(t.opt.max_seg, mtu_mss)
                                                        : mtu_mss);
-  // SPEC §1.3.1 (Linux tcp_select_initial_window()): wscale = ilog2(max(tcp_rmem[2],
-  // rmem_max)) - 15, clamped to 0..14.
-  t.rcv_wscale = 0;
-  if (sysctls_.get_bool(SysctlId::kTcpWindowScaling)) {
-    const auto big = static_cast<uint64_t>(std::max(rmem[2], sysctl(SysctlId::kRmemMax)));
-    t.rcv_wscale = static_cast<uint8_t>(std::clamp(ilog2(big) - 15, 0, 14));
-  }
+  t.rcv_wscale = initial_rcv_wscale();
   RttEstimator::Config rc;
   rc.rto_min = sysctls_.duration(SysctlId::kTcpRtoMinUs);
   rc.rto_max = sysctls_.duration(SysctlId::kTcpRtoMaxMs);
@@ -180,7 +180,6 @@ void Engine::shutdown_write(Tcb& t, Instant now) {
       set_state(t, State::kFinWait1, now);
       break;
     case State::kSynReceived:
-    case State::kNewSynRecv:
       (void)t.sq.shutdown();
       set_state(t, State::kFinWait1, now);
       break;
@@ -220,7 +219,6 @@ void Engine::close(Tcb& t, Instant now, bool linger_wait) {
       return;
     case State::kEstablished:
     case State::kSynReceived:
-    case State::kNewSynRecv:
       (void)t.sq.shutdown();
       set_state(t, State::kFinWait1, now);
       break;
@@ -257,7 +255,6 @@ void Engine::abort(Tcb& t, Instant now, Counter counter, std::string_view reason
     case State::kFinWait1:
     case State::kFinWait2:
     case State::kSynReceived:
-    case State::kNewSynRecv:
       rst = true;
       break;
     case State::kClosing:

@@ -325,6 +325,12 @@ class TcpScript : public ::testing::Test {
     remote_.port = port;
     forget_isns();
   }
+  // Switch back to an earlier peer whose stack ISN the test saved with stack_isn() (scripts
+  // with several peers at once, e.g. a listener's queues; timestamps are not restored).
+  void use_peer_port(uint16_t port, uint32_t saved_stack_isn) {
+    use_peer_port(port);
+    stack_isn_ = saved_stack_isn;
+  }
 
   SocketId accept(Instant t, SocketId listener, Where w = {}) {
     call(t, w);
