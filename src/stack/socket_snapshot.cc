@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "tcp/listener.h"
+#include "tcp/request_record.h"
 #include "tcp/tcb.h"
 
 namespace synack {
@@ -32,6 +33,22 @@ void set_timer(SocketSnapshot& s, const tcp::Tcb& t, Instant now) {
 
 }  // namespace
 
+SocketSnapshot snapshot_of(const tcp::RequestRecord& r, Instant deadline, Instant now) {
+  // A pending passive open: Linux holds it as a request sock (SPEC §3.2) and prints it with
+  // get_openreq4 (queues 0, timer 1 = the SYN+ACK retransmission, num_timeout, inode 0).
+  SocketSnapshot s;
+  s.kind = SocketSnapshot::Kind::kRequest;
+  s.state = State::kSynReceived;
+  s.local_addr = r.tuple.local_addr;
+  s.local_port = r.tuple.local_port;
+  s.remote_addr = r.tuple.remote_addr;
+  s.remote_port = r.tuple.remote_port;
+  s.timer = ProcTimer::kRetransmit;
+  s.timer_left = deadline > now ? deadline - now : Duration::zero();
+  s.retransmits = r.retransmits;
+  return s;
+}
+
 SocketSnapshot snapshot_of(const tcp::Tcb& t, Instant now) {
   SocketSnapshot s;
   s.state = t.state;
@@ -49,14 +66,6 @@ SocketSnapshot snapshot_of(const tcp::Tcb& t, Instant now) {
     s.kind = SocketSnapshot::Kind::kTimeWait;
     s.timer = ProcTimer::kTimeWait;
     s.retransmits = s.probes_out = 0;
-    s.inode = 0;
-    return s;
-  }
-  if (t.state == State::kSynReceived && t.passive && t.listener != nullptr && !t.queued) {
-    // A pending passive open: Linux holds it as a request sock (SPEC §3.2) and prints it with
-    // get_openreq4 (queues 0, timer 1 = the SYN+ACK retransmission, num_timeout).
-    s.kind = SocketSnapshot::Kind::kRequest;
-    s.retransmits = t.syn_retrans;
     s.inode = 0;
     return s;
   }

@@ -636,6 +636,9 @@ class StackImpl {
     conns_.for_each([&](const Tcb& t) {
       if (t.state != State::kClosed) out.push_back(snapshot_of(t, now));
     });
+    passive_.for_each([&](const tcp::RequestRecord& r) {
+      out.push_back(snapshot_of(r, passive_.deadline(r), now));
+    });
     return out;
   }
 
