@@ -328,7 +328,12 @@ void Engine::set_fin_wait2_timer(Tcb& t, Instant now) {
   const Duration rto = t.rtt.rto();
   const Duration floor = rto * 4 - rto / 2;
   if (tmo < floor) tmo = floor;
-  t.state_at = now + tmo;
+  // SPEC §8.8 (Linux tcp_close()): up to TIME-WAIT's length the orphan waits as a record in
+  // the table (the stack hands it over: fin_wait2_to_table()); beyond it, the excess is spent
+  // first as a full socket (on_state_timer()).
+  const Duration tw_len = sysctls_.duration(SysctlId::kTimeWaitLen);
+  t.fin_wait2_excess = tmo > tw_len;
+  t.state_at = now + (tmo > tw_len ? tmo - tw_len : tmo);
 }
 
 void Engine::start_time_wait(Tcb& t, Instant now) {
@@ -350,10 +355,13 @@ void Engine::on_state_timer(Tcb& t, Instant now) {
       return;
     case State::kFinWait2:
       if (t.orphan) {
-        // SPEC §8.8: the orphan's FIN-WAIT-2 ends silently (Linux's TIME-WAIT record in its
-        // FIN-WAIT-2 sub-state simply expires).
+        // SPEC §8.8: tcp_fin_timeout above TIME-WAIT's length: the part beyond it was spent
+        // as a full socket; the rest goes to the table as a FIN-WAIT-2 record (Linux
+        // tcp_keepalive_timer() → tcp_time_wait(sk, TCP_FIN_WAIT2, ...)). The stack hands the
+        // Tcb over after this call (fin_wait2_to_table()).
         tracer_.timer_fired(now, tt, t.state, TimerKind::kFinWait2);
-        done(t, now);
+        t.fin_wait2_excess = false;
+        t.state_at = now + sysctls_.duration(SysctlId::kTimeWaitLen);
         return;
       }
       on_keepalive_timer(t, now);
