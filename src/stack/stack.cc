@@ -118,7 +118,9 @@ class StackImpl {
         tw_(table_hash_, static_cast<size_t>(sysctls_.get(SysctlId::kTcpMaxTwBuckets))),
         ports_(port_hash_, rng_.next_u64()),
         engine_(tcp::EngineConfig{config.address, config.mtu}, sysctls_, counters_, tracer_, wheel_,
-                isn_, output) {}
+                isn_, output) {
+    engine_.set_orphan_count(&orphans_);
+  }
 
   ~StackImpl() {
     // Free every Tcb: those in the table, those only a socket or an accept queue holds.

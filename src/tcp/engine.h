@@ -155,6 +155,9 @@ class Engine {
   // Runs output() and re-arms: what every entry point ends with.
   void flush(Tcb& t, Instant now);
   [[nodiscard]] const stack::Sysctls& sysctls() const { return sysctls_; }
+  // The host's orphan count (the stack owns it), for the timer path of tcp_max_orphans
+  // (Linux tcp_out_of_resources()); null: never out of resources.
+  void set_orphan_count(const uint64_t* orphans) { orphans_ = orphans; }
   [[nodiscard]] stack::Counters& counters() { return counters_; }
   [[nodiscard]] static stack::TraceTuple trace_tuple(const Tcb& t);
   // The ISN for a new connection with this tuple (SPEC §4.4).
@@ -244,6 +247,7 @@ class Engine {
   stack::TimerWheel& wheel_;
   IsnGenerator isn_;
   PacketOutput& out_;
+  const uint64_t* orphans_ = nullptr;
   // Host-wide challenge ACK budget (tcp_challenge_ack_limit per second).
   Instant challenge_window_start_ = Instant::infinite();
   int64_t challenge_count_ = 0;

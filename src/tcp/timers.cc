@@ -218,6 +218,23 @@ void Engine::on_rexmit_timer(Tcb& t, Instant now) {
   };
   const RtoVerdict v = on_rto_timer(f, retry_sysctls());
   tracer_.timer_fired(now, tt, t.state, TimerKind::kRetransmit, t.retransmits + 1u);
+  if (t.orphan && kind == RtoSocketKind::kSynchronized && orphans_ != nullptr &&
+      *orphans_ > static_cast<uint64_t>(sysctl(SysctlId::kTcpMaxOrphans))) {
+    // SPEC §8.7, Linux tcp_write_timeout() → tcp_out_of_resources() → tcp_check_oom(): too
+    // many orphans when an orphan's timer fires: it is dropped, with RST if the peer may
+    // still be there — Linux's "last send within TCP_TIMEWAIT_LEN" is approximated by the
+    // RTO (the last transmission was one RTO ago) — or if the window is zero and nothing is
+    // in flight.
+    tracer_.log(now, tt, stack::LogMessage::kTooManyOrphans);
+    const bool reset = v.orphan_reset_if_out_of_resources ||
+                       t.rtt.rto() <= sysctls_.duration(SysctlId::kTimeWaitLen) ||
+                       (t.snd_wnd == 0 && t.in_flight() == 0);
+    counters_.inc(Counter::kTcpExtTCPAbortOnMemory);
+    tracer_.abort(now, tt, t.state, "tcp_max_orphans");
+    if (reset) send_rst(t, now);
+    done(t, now);
+    return;
+  }
   if (v.action == RtoAction::kGiveUp) {
     give_up(t, now, ETIMEDOUT, "retransmission timeout");
     return;

@@ -179,6 +179,26 @@ TEST_F(TimeWaitRecords, OrphansBeyondTheLimitAreReset) {
   stack().set_trace(nullptr);
 }
 
+// SPEC §8.7, the timer path (Linux tcp_write_timeout() → tcp_out_of_resources()): an orphan
+// whose retransmission timer fires while there are more orphans than tcp_max_orphans is
+// reset instead of retransmitting (the limit was lowered at run time here).
+TEST_F(TimeWaitRecords, OrphanTimerOverTheLimitResets) {
+  LogLines logs;
+  stack().set_trace(&logs);
+  set(SysctlId::kTcpMaxOrphans, 1);
+  const SocketId s = establish_active();
+  close(at(1_s), s);
+  expect(at(1_s), {.flags = fin_ack, .seq = 1, .ack = 1});
+  expect(at(1200_ms), {.flags = fin_ack, .seq = 1, .ack = 1});  // RTO 200 ms: retransmitted
+  set(SysctlId::kTcpMaxOrphans, 0);
+  expect(at(1600_ms), {.flags = rst_ack, .seq = 2, .ack = 1});
+  expect_gone(at(1600_ms));
+  EXPECT_EQ(stack().counters()[Counter::kTcpExtTCPAbortOnMemory], 1u);
+  ASSERT_EQ(logs.lines.size(), 1u);
+  EXPECT_EQ(logs.lines[0], "TCP: too many orphaned sockets");
+  stack().set_trace(nullptr);
+}
+
 // SPEC §9.8: tcp_tw_reuse = 1 lets connect() take over a TIME-WAIT tuple once its last
 // timestamp is more than tcp_tw_reuse_delay old, with ISN = old SND.NXT + 65535 + 2 (Linux
 // tcp_twsk_unique()); TWRecycled counts it. One local port makes the tuple the same.
