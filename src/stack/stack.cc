@@ -826,7 +826,8 @@ class StackImpl {
         tracer_.log(now, tcp::Engine::trace_tuple(t), stack::LogMessage::kTimeWaitOverflow);
       }
       engine_.set_state(t, State::kClosed, now);
-      t.done = true;
+      t.done = t.rd_shut = t.wr_shut = true;
+      t.want_ack = t.want_delack = false;
       t.rexmit_at = t.delack_at = t.state_at = Instant::infinite();
       engine_.arm(t);
       return;

@@ -194,7 +194,8 @@ class Stack {
   // included).
   [[nodiscard]] size_t connection_count() const;
   // The control block of a connection, for white-box tests and `ss`-style views; nullptr
-  // when there is none. Valid until the next call into the stack.
+  // when there is none (TIME-WAIT and orphan FIN-WAIT-2 are records: find_time_wait()).
+  // Valid until the next call into the stack.
   [[nodiscard]] const tcp::Tcb* find_connection(Endpoint local, Endpoint remote) const;
   [[nodiscard]] const tcp::Tcb* connection_of(SocketId s) const;
   // Memory held per idle connection: the Tcb plus its share of the connection table.
