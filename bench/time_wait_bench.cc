@@ -203,6 +203,9 @@ void EngineClose(benchmark::State& st) {
   st.counters["bytes_per_record"] = bytes_per_record;
   st.counters["left"] = static_cast<double>(left);
 }
-BENCHMARK(EngineClose)->Arg(10'000)->Arg(60'000)->Iterations(1)->Unit(benchmark::kMillisecond);
+// Up to half the port range: beyond it every connect() to the one destination scans the
+// exhausted even ports first (Linux's parity split), which measures the allocator, not
+// TIME-WAIT (60,000 took 4.6 ms per connection).
+BENCHMARK(EngineClose)->Arg(10'000)->Arg(30'000)->Iterations(1)->Unit(benchmark::kMillisecond);
 
 }  // namespace
