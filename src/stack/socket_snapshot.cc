@@ -7,6 +7,7 @@
 #include "tcp/listener.h"
 #include "tcp/request_record.h"
 #include "tcp/tcb.h"
+#include "tcp/time_wait_table.h"
 
 namespace synack {
 
@@ -46,6 +47,21 @@ SocketSnapshot snapshot_of(const tcp::RequestRecord& r, Instant deadline, Instan
   s.timer = ProcTimer::kRetransmit;
   s.timer_left = deadline > now ? deadline - now : Duration::zero();
   s.retransmits = r.retransmits;
+  return s;
+}
+
+SocketSnapshot snapshot_of(const tcp::TimeWaitRecord& r, Instant now) {
+  // get_timewait4_sock: the sub-state as the state (TIME-WAIT, or FIN-WAIT-2 for an orphan
+  // waiting for the peer's FIN, SPEC §8.8), queues 0, timer 3 with the time left, inode 0.
+  SocketSnapshot s;
+  s.kind = SocketSnapshot::Kind::kTimeWait;
+  s.state = r.fin_wait2 ? State::kFinWait2 : State::kTimeWait;
+  s.local_addr = r.tuple.local_addr;
+  s.local_port = r.tuple.local_port;
+  s.remote_addr = r.tuple.remote_addr;
+  s.remote_port = r.tuple.remote_port;
+  s.timer = ProcTimer::kTimeWait;
+  s.timer_left = r.deadline() > now ? r.deadline() - now : Duration::zero();
   return s;
 }
 

@@ -26,6 +26,7 @@ namespace tcp {
 class Tcb;
 class Listener;
 struct RequestRecord;
+class TimeWaitRecord;
 }  // namespace tcp
 
 // The /proc/net/tcp "tr" column (tcp_ipv4.c get_tcp4_sock / get_timewait4_sock / get_openreq4).
@@ -78,6 +79,8 @@ struct SocketSnapshot {
 // The rows for one control block / listener at `now` (used by Stack::snapshot).
 [[nodiscard]] SocketSnapshot snapshot_of(const tcp::Tcb& t, Instant now);
 [[nodiscard]] SocketSnapshot snapshot_of(const tcp::Listener& l);
+// A TIME-WAIT record (or an orphan's FIN-WAIT-2 record).
+[[nodiscard]] SocketSnapshot snapshot_of(const tcp::TimeWaitRecord& r, Instant now);
 // A request record whose SYN+ACK timer fires at `deadline`.
 [[nodiscard]] SocketSnapshot snapshot_of(const tcp::RequestRecord& r, Instant deadline,
                                          Instant now);

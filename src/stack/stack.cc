@@ -2,15 +2,27 @@
 // table, ports, the timer wheel and the lifetime of control blocks.
 //
 // Demultiplexing (SPEC §2.2, §10.1; STYLE lesson 9): connections (every state from SYN-SENT to
-// TIME-WAIT) by exact 4-tuple in a keyed-hash table, then pending handshakes (request records,
-// passive_open.h) by exact 4-tuple in theirs, then a listener on (address, port), then on
-// (any, port), else RST per SPEC §10.1. A SYN that TIME-WAIT accepts for reuse (SPEC §9.5)
-// restarts the lookup at the listener.
+// TIME-WAIT) by exact 4-tuple in a keyed-hash table, then the TIME-WAIT table (compact
+// records, SPEC §9.6, the orphan's FIN-WAIT-2 included), then pending handshakes (request
+// records, passive_open.h) by exact 4-tuple in theirs, then a listener on (address, port),
+// then on (any, port), else RST per SPEC §10.1. A SYN that a TIME-WAIT record accepts for
+// reuse (SPEC §9.5) restarts the lookup at the listener.
 //
 // Lifetime of a Tcb: created by connect() or by a listener's SYN; owned by whoever still needs
 // it — the socket (until close()), the connection table (until CLOSED) or the listener's
 // accept queue (until accept()). settle() runs after every engine call and frees a Tcb none of
-// them holds any more, so the engine never deals with memory.
+// them holds any more, so the engine never deals with memory. settle() is also where a Tcb
+// that entered TIME-WAIT (or became an orphan in FIN-WAIT-2) is handed to the TIME-WAIT
+// table (Linux tcp_time_wait() + tcp_done()): by then the engine call has sent its last
+// segment; the Tcb leaves the connection table as CLOSED and the record answers from then on.
+// The whole table has one wheel entry, armed at its next_deadline().
+//
+// Ports (SPEC §14): a PortAllocator (port_allocator.h) holds every owner of a local port — a
+// bound socket or listener (the Socket holds it), a connection (the Tcb holds it: connect()
+// registers it, an accepted connection registers one on its listener's port when its
+// handshake completes), a TIME-WAIT record (taken over from the Tcb, released at expiry or
+// kill). connect() asks tuple_state() — the one predicate over every table that holds
+// 4-tuples — whether a candidate tuple is free, taken, or a TIME-WAIT tcp_tw_reuse may take.
 //
 // Single-threaded: one driver loop owns a Stack.
 #include "stack/stack.h"
@@ -27,10 +39,12 @@
 #include "stack/connection_table.h"
 #include "stack/counters_rx.h"
 #include "stack/passive_open.h"
+#include "stack/port_allocator.h"
 #include "stack/timer_wheel.h"
 #include "tcp/engine.h"
 #include "tcp/isn.h"
 #include "tcp/listener.h"
+#include "tcp/time_wait_table.h"
 #include "wire/packet.h"
 
 namespace synack {
@@ -51,6 +65,8 @@ enum class SocketKind : uint8_t { kFree, kFresh, kConnection, kListener, kLinger
 struct Socket {
   SocketKind kind = SocketKind::kFree;
   bool bound = false;
+  bool port_held = false;   // this socket (bound, or a listener) holds a PortAllocator owner
+  bool port_reuse = false;  //   registered with SO_REUSEADDR
   Endpoint local;
   Tcb* tcb = nullptr;
   tcp::Listener* listener = nullptr;
@@ -71,6 +87,25 @@ struct Socket {
   }
 };
 
+// At most `burst` events per `interval` (Linux net_ratelimit()'s shape, for log lines).
+class RateLimit {
+ public:
+  RateLimit(int burst, Duration interval) : burst_(burst), interval_(interval) {}
+  bool allow(Instant now) {
+    if (start_.is_infinite() || now - start_ >= interval_) {
+      start_ = now;
+      used_ = 0;
+    }
+    return used_++ < burst_;
+  }
+
+ private:
+  int burst_;
+  Duration interval_;
+  Instant start_ = Instant::infinite();
+  int used_ = 0;
+};
+
 }  // namespace
 
 class StackImpl {
@@ -84,8 +119,12 @@ class StackImpl {
         cookies_(tcp::SynCookies::from_rng(rng_)),
         conns_(table_hash_),
         passive_(table_hash_, cookies_, engine_, sysctls_, counters_, tracer_, wheel_, conns_),
+        tw_(table_hash_, static_cast<size_t>(sysctls_.get(SysctlId::kTcpMaxTwBuckets))),
+        ports_(port_hash_, rng_.next_u64()),
         engine_(tcp::EngineConfig{config.address, config.mtu}, sysctls_, counters_, tracer_, wheel_,
-                isn_, output) {}
+                isn_, output) {
+    engine_.set_orphan_count(&orphans_);
+  }
 
   ~StackImpl() {
     // Free every Tcb: those in the table, those only a socket or an accept queue holds.
@@ -127,23 +166,11 @@ class StackImpl {
                              .local_port = p.tcp.dst_port,
                              .remote_port = p.tcp.src_port};
     if (Tcb* t = conns_.find(key)) {
-      const tcp::InputResult r = engine_.input(*t, p, now);
-      if (r.outcome == tcp::InputOutcome::kTimeWaitSyn) {
-        if (tcp::Listener* l = find_listener(p.ip.dst, p.tcp.dst_port)) {
-          counters_.inc(Counter::kTcpExtTWKilled);
-          engine_.set_state(*t, State::kClosed, now);
-          t->rexmit_at = t->delack_at = t->state_at = Instant::infinite();
-          engine_.arm(*t);
-          settle(t);
-          syn_to_listener(*l, p, now, r.isn);
-          return;
-        }
-        t->want_ack = true;  // no listener: answer as TIME-WAIT does (Linux TCP_TW_ACK)
-        engine_.flush(*t, now);
-      }
+      (void)engine_.input(*t, p, now);
       settle(t);
       return;
     }
+    if (input_time_wait(key, p, now)) return;
     if (tcp::RequestRecord* r = passive_.find(key)) {
       if (Tcb* t = passive_.on_segment(*r, p, now)) settle(t);
       return;
@@ -167,6 +194,10 @@ class StackImpl {
     wheel_.advance(now, [&](stack::TimerEntry& e) {
       if (e.kind() == tcp::kRequestTimerKind) {
         passive_.on_timer(static_cast<tcp::RequestRecord&>(e), now);
+        return;
+      }
+      if (&e == &tw_timer_) {
+        expire_time_wait(now);
         return;
       }
       Tcb& t = static_cast<Tcb&>(e);
@@ -204,16 +235,15 @@ class StackImpl {
     if (k == nullptr) return EBADF;
     if (k->kind != SocketKind::kFresh || k->bound) return EINVAL;
     if (!local.addr.is_any() && local.addr != config_.address) return EADDRNOTAVAIL;
-    if (local.port == 0) {
-      const auto port = pick_port(local.addr, Endpoint{});
-      if (!port) return EADDRINUSE;
-      local.port = *port;
-    } else if (port_bound(local.port, std::as_const(*k).opt().reuse_addr)) {
-      return EADDRINUSE;
-    }
+    // SPEC §14.2: EADDRINUSE for a port in use (TIME-WAIT records included, SO_REUSEADDR
+    // relaxing it), bind(0) picks from ip_local_port_range read now.
+    const bool reuse = std::as_const(*k).opt().reuse_addr;
+    stack::PortOwner o{local.addr, local.port, stack::PortOwnerKind::kBound, reuse};
+    if (int e = ports_.bind(o, port_range()); e != 0) return e;
     k->bound = true;
-    k->local = local;
-    ++bound_ports_[local.port];
+    k->port_held = true;
+    k->port_reuse = reuse;
+    k->local = Endpoint{local.addr, o.port};
     return 0;
   }
 
@@ -230,6 +260,9 @@ class StackImpl {
     if (!k->bound) {
       if (int e = bind(s, Endpoint{}); e != 0) return e;
     }
+    // SPEC §14.2: only one listener per port, and none where a non-SO_REUSEADDR owner is.
+    stack::PortOwner o = socket_owner(*k);
+    if (int e = ports_.listen(o); e != 0) return e;
     auto* l = new tcp::Listener();
     l->local_addr = k->local.addr;
     l->local_port = k->local.port;
@@ -276,29 +309,54 @@ class StackImpl {
     if (remote.port == 0 || remote.addr.is_any()) return EINVAL;
     Endpoint local = k->bound ? k->local : Endpoint{};
     if (local.addr.is_any()) local.addr = config_.address;
-    if (!k->bound || local.port == 0) {
-      const auto port = pick_port(local.addr, remote);
-      if (!port) return EADDRNOTAVAIL;  // SPEC §14.2
-      local.port = *port;
-      ++bound_ports_[local.port];
+    const bool reuse = std::as_const(*k).opt().reuse_addr;
+    bool autobind = false;
+    bool takes_time_wait = false;
+    if (!k->bound) {
+      // Linux __inet_hash_connect(): a port whose tuple is free (SPEC §14.1, §14.3).
+      auto r = ports_.connect(
+          local.addr, remote.addr, remote.port, port_range(),
+          [&](uint16_t port) {
+            return tuple_state(tcp::FourTuple{local.addr, remote.addr, port, remote.port}, now);
+          },
+          reuse);
+      if (!r) return EADDRNOTAVAIL;  // SPEC §14.2
+      local.port = r->port;
+      takes_time_wait = r->reuses_time_wait;
+      autobind = true;
       k->bound = true;
+    } else {
+      const stack::TupleState st =
+          tuple_state(tcp::FourTuple{local.addr, remote.addr, local.port, remote.port}, now);
+      if (st == stack::TupleState::kTaken) return EADDRNOTAVAIL;
+      takes_time_wait = st == stack::TupleState::kReusableTimeWait;
+      // The connection takes the socket's port over, with its address now fixed (Linux
+      // connect() sets the bound address: inet_bhash2_update_saddr()).
+      ports_.release(socket_owner(*k));
+      ports_.acquire(
+          stack::PortOwner{local.addr, local.port, stack::PortOwnerKind::kBound, k->port_reuse});
+      k->port_held = false;
     }
     k->local = local;
     const tcp::FourTuple tuple{.local_addr = local.addr,
                                .remote_addr = remote.addr,
                                .local_port = local.port,
                                .remote_port = remote.port};
-    if (conns_.find(tuple) != nullptr) return EADDRNOTAVAIL;
+    std::optional<tcp::TimeWaitRecord> old;
+    if (takes_time_wait) old = take_over_time_wait(tuple, now);
     auto* t = new Tcb();
     t->tuple = tuple;
     t->opt = std::as_const(*k).opt();
+    t->port_owned = true;
+    t->port_autobind = autobind;
+    t->port_reuse = autobind ? reuse : k->port_reuse;
     k->fresh_opt.reset();
     t->socket = s;
     k->tcb = t;
     k->kind = SocketKind::kConnection;
     conns_.insert(*t);
     t->in_table = true;
-    engine_.connect(*t, now);
+    engine_.connect(*t, now, old ? &*old : nullptr);
     settle(t);
     return EINPROGRESS;
   }
@@ -371,7 +429,7 @@ class StackImpl {
       finish_close(s, now);
       return 0;
     }
-    if (k->bound) release_port(k->local.port);
+    if (k->port_held) ports_.release(socket_owner(*k));
     if (k->kind == SocketKind::kListener) close_listener(*k, now);
     sockets_[s - 1] = Socket{};
     free_sockets_.push_back(s);
@@ -413,10 +471,12 @@ class StackImpl {
   void finish_close(SocketId s, Instant now) {
     Socket& k = sockets_[s - 1];
     Tcb* t = k.tcb;
-    release_port(k.local.port);
     t->socket = 0;
     engine_.orphan(*t, now);
-    if (t->state != State::kClosed && t->state != State::kTimeWait) {
+    // An orphan in FIN-WAIT-2 that goes to the TIME-WAIT table is not a full socket any more
+    // (Linux tcp_close() hands it over before tcp_check_oom()).
+    if (t->state != State::kClosed && t->state != State::kTimeWait &&
+        !engine_.fin_wait2_to_table(*t, now)) {
       t->counted_orphan = true;
       ++orphans_;
       // SPEC §8.7 tcp_max_orphans (Linux tcp_check_oom() in tcp_close()).
@@ -616,7 +676,7 @@ class StackImpl {
   }
   const stack::Counters& counters() const { return counters_; }
   void set_trace(stack::TraceSink* sink) { tracer_.set_sink(sink); }
-  size_t connection_count() const { return conns_.size(); }
+  size_t connection_count() const { return conns_.size() + tw_.size(); }
   const stack::PassiveOpen& passive() const { return passive_; }
   bool is_request(Endpoint local, Endpoint remote) const {
     return passive_.find(tcp::FourTuple{.local_addr = local.addr,
@@ -639,6 +699,7 @@ class StackImpl {
     passive_.for_each([&](const tcp::RequestRecord& r) {
       out.push_back(snapshot_of(r, passive_.deadline(r), now));
     });
+    tw_.for_each([&](const tcp::TimeWaitRecord& r) { out.push_back(snapshot_of(r, now)); });
     return out;
   }
 
@@ -680,6 +741,18 @@ class StackImpl {
 
   // Frees the Tcb when nothing holds it any more; takes CLOSED ones out of the table.
   void settle(Tcb* t) {
+    if (t->in_table &&
+        (t->state == State::kTimeWait || engine_.fin_wait2_to_table(*t, last_now_))) {
+      enter_time_wait(*t, last_now_);
+    }
+    // An accepted connection shares its listener's port from its handshake on (Linux
+    // __inet_inherit_port()).
+    if (!t->port_owned && t->passive && t->state != State::kClosed) {
+      t->port_owned = true;
+      t->port_autobind = false;
+      t->port_reuse = t->opt.reuse_addr;
+      ports_.acquire(tcb_owner(*t));
+    }
     // Linux counts an orphan until its full socket is destroyed; TIME-WAIT is a separate
     // record there, so an orphan stops counting when it enters TIME-WAIT.
     if (t->counted_orphan && (t->state == State::kClosed || t->state == State::kTimeWait)) {
@@ -691,49 +764,172 @@ class StackImpl {
       t->in_table = false;
     }
     if (!t->in_table && t->socket == 0 && !t->queued) {
+      if (t->port_owned) ports_.release(tcb_owner(*t));
       wheel_.cancel(*t);
       delete t;
     }
   }
 
-  bool port_bound(uint16_t port, bool reuse) const {
-    if (reuse) {
-      // SO_REUSEADDR: only a listener on the port conflicts.
-      for (const auto& [key, l] : listeners_) {
-        if (l->local_port == port) return true;
+  // --- TIME-WAIT table -------------------------------------------------------------------------
+
+  // A record for the segment's tuple answers it; false when there is none.
+  bool input_time_wait(const tcp::FourTuple& key, const wire::Packet& p, Instant now) {
+    const tcp::TimeWaitRef r = tw_.find(key);
+    if (!r) return false;
+    const tcp::TimeWaitResult res = engine_.input_time_wait(tw_.at(r), p, now);
+    switch (res.action) {
+      case tcp::TimeWaitAction::kKeep:
+        break;
+      case tcp::TimeWaitAction::kRestart:
+        tw_.restart(r, now, sysctls_.duration(SysctlId::kTimeWaitLen));
+        break;
+      case tcp::TimeWaitAction::kKill:
+        remove_time_wait(r);
+        break;
+      case tcp::TimeWaitAction::kReset:
+        engine_.reply_reset(p, now);
+        remove_time_wait(r);
+        break;
+      case tcp::TimeWaitAction::kSyn:
+        if (tcp::Listener* l = find_listener(p.ip.dst, p.tcp.dst_port)) {
+          counters_.inc(Counter::kTcpExtTWKilled);
+          engine_.time_wait_killed(tw_.at(r), now, {});
+          remove_time_wait(r);
+          rearm_time_wait();
+          syn_to_listener(*l, p, now, res.isn);
+          return true;
+        }
+        engine_.send_time_wait_ack(tw_.at(r), now);  // no listener: Linux TCP_TW_ACK
+        break;
+    }
+    rearm_time_wait();
+    return true;
+  }
+
+  void enter_time_wait(Tcb& t, Instant now) {
+    if (!t.port_owned) {
+      t.port_owned = true;
+      t.port_reuse = t.opt.reuse_addr;
+      ports_.acquire(tcb_owner(t));
+    }
+    tcp::TimeWaitState st = engine_.time_wait_state(t, now);
+    st.reuse_addr = t.port_reuse;
+    st.autobind = t.port_autobind;
+    // SPEC §9.7: tcp_max_tw_buckets as it is now.
+    tw_.set_max_records(static_cast<size_t>(sysctls_.get(SysctlId::kTcpMaxTwBuckets)));
+    const auto r = tw_.start(st, now, engine_.time_wait_lifetime(t, now));
+    if (!r) {
+      // SPEC §9.7 (Linux tcp_time_wait() when inet_twsk_alloc() fails): the closing socket is
+      // destroyed at once.
+      counters_.inc(Counter::kTcpExtTCPTimeWaitOverflow);
+      if (tw_overflow_log_.allow(now)) {
+        tracer_.log(now, tcp::Engine::trace_tuple(t), stack::LogMessage::kTimeWaitOverflow);
       }
+      engine_.set_state(t, State::kClosed, now);
+      t.done = t.rd_shut = t.wr_shut = true;
+      t.want_ack = t.want_delack = false;
+      t.rexmit_at = t.delack_at = t.state_at = Instant::infinite();
+      engine_.arm(t);
+      return;
+    }
+    engine_.retire_to_time_wait(t);
+    t.port_owned = false;  // the record holds the port now (SPEC §14.2)
+    rearm_time_wait();
+  }
+
+  void expire_time_wait(Instant now) {
+    tw_.expire(now, [&](const tcp::TimeWaitRecord& r) {
+      engine_.time_wait_ended(r, now);
+      ports_.release(record_owner(r));
+    });
+    rearm_time_wait();
+  }
+
+  // Removes a record early (already traced and counted by the engine); frees its port.
+  void remove_time_wait(tcp::TimeWaitRef r) {
+    ports_.release(record_owner(tw_.at(r)));
+    tw_.kill(r);
+  }
+
+  void rearm_time_wait() {
+    const Instant d = tw_.next_deadline();
+    if (d.is_infinite()) {
+      wheel_.cancel(tw_timer_);
+    } else {
+      wheel_.schedule(tw_timer_, d);
+    }
+  }
+
+  // SPEC §9.8, Linux tcp_twsk_unique(): connect() takes the record over (TWRecycled).
+  tcp::TimeWaitRecord take_over_time_wait(const tcp::FourTuple& tuple, Instant now) {
+    const tcp::TimeWaitRef r = tw_.find(tuple);
+    const tcp::TimeWaitRecord copy = tw_.at(r);
+    counters_.inc(Counter::kTcpExtTWRecycled);
+    engine_.time_wait_killed(copy, now, "TIME-WAIT reused by connect()");
+    remove_time_wait(r);
+    rearm_time_wait();
+    return copy;
+  }
+
+  // SPEC §9.8: tcp_tw_reuse 0/1/2 (2: loopback only), only with timestamps on the old
+  // connection and tcp_timestamps = 1, and only once its last timestamp is
+  // tcp_tw_reuse_delay old. A FIN-WAIT-2 record is not TIME-WAIT and is never taken.
+  bool time_wait_reusable(const tcp::TimeWaitRecord& r, Instant now) const {
+    const int64_t reuse = sysctls_.get(SysctlId::kTcpTwReuse);
+    if (reuse == 0 || r.fin_wait2) return false;
+    if (reuse == 2 && !r.tuple.local_addr.is_loopback() && !r.tuple.remote_addr.is_loopback()) {
       return false;
     }
-    auto it = bound_ports_.find(port);
-    return it != bound_ports_.end() && it->second > 0;
+    if (sysctls_.get(SysctlId::kTcpTimestamps) != 1) return false;
+    return r.reusable_for_connect(now, sysctls_.duration(SysctlId::kTcpTwReuseDelay));
   }
 
-  void release_port(uint16_t port) {
-    auto it = bound_ports_.find(port);
-    if (it != bound_ports_.end() && it->second > 0 && --it->second == 0) bound_ports_.erase(it);
-  }
-
-  // SPEC §14.1, §14.3: an ephemeral port from ip_local_port_range, starting at an offset
-  // hashed from the destination (Linux __inet_hash_connect()), skipping ports whose tuple is
-  // taken or that are bound.
-  std::optional<uint16_t> pick_port(wire::Ipv4Address local, Endpoint remote) const {
-    const auto range = sysctls_.values(SysctlId::kIpLocalPortRange);
-    const auto lo = static_cast<uint32_t>(range[0]);
-    const auto hi = static_cast<uint32_t>(range[1]);
-    const uint32_t n = hi - lo + 1;
-    const std::array<uint32_t, 3> words = {local.value(), remote.addr.value(), remote.port};
-    const uint32_t offset = static_cast<uint32_t>(port_hash_.words(words) % n);
-    for (uint32_t i = 0; i < n; ++i) {
-      const auto port = static_cast<uint16_t>(lo + (offset + i) % n);
-      if (bound_ports_.count(port) != 0) continue;
-      if (find_listener(local, port) != nullptr) continue;
-      if (remote.port != 0 &&
-          conns_.find(tcp::FourTuple{local, remote.addr, port, remote.port}) != nullptr) {
-        continue;
-      }
-      return port;
+ public:
+  // THE tuple predicate (SPEC §2.1: one connection per 4-tuple, whatever holds it). Every
+  // table holding 4-tuples answers here: connections, TIME-WAIT records (and, when it
+  // exists, the listeners' request records).
+  stack::TupleState tuple_state(const tcp::FourTuple& tuple, Instant now) const {
+    if (conns_.find(tuple) != nullptr) return stack::TupleState::kTaken;
+    if (const tcp::TimeWaitRef r = tw_.find(tuple)) {
+      return time_wait_reusable(tw_.at(r), now) ? stack::TupleState::kReusableTimeWait
+                                                : stack::TupleState::kTaken;
     }
-    return std::nullopt;
+    if (passive_.find(tuple) != nullptr) return stack::TupleState::kTaken;
+    return stack::TupleState::kFree;
+  }
+
+  size_t time_wait_count() const { return tw_.size(); }
+  std::optional<tcp::TimeWaitRecord> find_time_wait(Endpoint local, Endpoint remote) const {
+    const tcp::TimeWaitRef r = tw_.find(tcp::FourTuple{.local_addr = local.addr,
+                                                       .remote_addr = remote.addr,
+                                                       .local_port = local.port,
+                                                       .remote_port = remote.port});
+    if (!r) return std::nullopt;
+    return tw_.at(r);
+  }
+  const tcp::TimeWaitTable& time_wait_table() const { return tw_; }
+
+ private:
+  stack::PortRange port_range() const {
+    const auto range = sysctls_.values(SysctlId::kIpLocalPortRange);
+    return stack::PortRange{static_cast<uint16_t>(range[0]), static_cast<uint16_t>(range[1])};
+  }
+  static stack::PortOwner socket_owner(const Socket& k) {
+    return stack::PortOwner{k.local.addr, k.local.port,
+                            k.kind == SocketKind::kListener ? stack::PortOwnerKind::kListener
+                                                            : stack::PortOwnerKind::kBound,
+                            k.port_reuse};
+  }
+  static stack::PortOwner tcb_owner(const Tcb& t) {
+    return stack::PortOwner{
+        t.tuple.local_addr, t.tuple.local_port,
+        t.port_autobind ? stack::PortOwnerKind::kAutobind : stack::PortOwnerKind::kBound,
+        t.port_reuse};
+  }
+  static stack::PortOwner record_owner(const tcp::TimeWaitRecord& r) {
+    return stack::PortOwner{
+        r.tuple.local_addr, r.tuple.local_port,
+        r.autobind ? stack::PortOwnerKind::kAutobind : stack::PortOwnerKind::kBound, r.reuse_addr};
   }
 
   StackConfig config_;
@@ -751,10 +947,16 @@ class StackImpl {
   std::vector<Socket> sockets_;
   std::vector<SocketId> free_sockets_;
   std::unordered_map<uint64_t, tcp::Listener*> listeners_;
-  std::unordered_map<uint16_t, uint32_t> bound_ports_;
   stack::ConnectionTable conns_;
   // Request records (their timers live in wheel_, which is destroyed first).
   stack::PassiveOpen passive_;
+  tcp::TimeWaitTable tw_;
+  stack::PortAllocator ports_;
+  // Linux logs the overflow through net_info_ratelimited(): net.core.message_burst (10)
+  // lines per net.core.message_cost (5 s).
+  RateLimit tw_overflow_log_{10, Duration::seconds(5)};
+  // The TIME-WAIT table's one wheel entry (kind 1: not a Tcb). Declared before wheel_.
+  stack::TimerEntry tw_timer_{1};
   // Declared after every Tcb holder: destroyed first, it disarms what is still armed.
   stack::TimerWheel wheel_;
   tcp::Engine engine_;
@@ -829,8 +1031,10 @@ Result<SocketInfo, int> Stack::info(SocketId s) const {
   return impl_->info(s);
 }
 std::optional<tcp::State> Stack::state_of(Endpoint local, Endpoint remote) const {
-  const Tcb* t = impl_->find(local, remote);
-  if (t != nullptr) return t->state;
+  if (const Tcb* t = impl_->find(local, remote)) return t->state;
+  if (auto r = impl_->find_time_wait(local, remote)) {
+    return r->fin_wait2 ? State::kFinWait2 : State::kTimeWait;
+  }
   if (impl_->is_request(local, remote)) return State::kSynReceived;
   return std::nullopt;
 }
@@ -851,6 +1055,15 @@ size_t Stack::request_count() const {
 }
 size_t Stack::request_bytes() const {
   return impl_->passive().memory_bytes();
+}
+size_t Stack::time_wait_count() const {
+  return impl_->time_wait_count();
+}
+std::optional<tcp::TimeWaitRecord> Stack::find_time_wait(Endpoint local, Endpoint remote) const {
+  return impl_->find_time_wait(local, remote);
+}
+const tcp::TimeWaitTable& Stack::time_wait_table() const {
+  return impl_->time_wait_table();
 }
 stack::Sysctls& Stack::sysctls() {
   return impl_->sysctls();

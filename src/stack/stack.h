@@ -34,6 +34,7 @@
 #include "stack/sysctl.h"
 #include "stack/trace.h"
 #include "tcp/state.h"
+#include "tcp/time_wait_table.h"
 #include "wire/ipv4_address.h"
 
 namespace synack {
@@ -181,8 +182,16 @@ class Stack {
   // --- inspection (tests, ss views) -------------------------------------------------------
   // The state of the connection with this 4-tuple, including ones no socket refers to any
   // more (orphans, TIME-WAIT); a request record reports kSynReceived; nullopt when there is
-  // none.
+  // none. TIME-WAIT and an orphan's FIN-WAIT-2 come from the TIME-WAIT table (its records,
+  // SPEC §9.6).
   [[nodiscard]] std::optional<tcp::State> state_of(Endpoint local, Endpoint remote) const;
+  // TIME-WAIT records (the orphans' FIN-WAIT-2 records included), a copy of the one for a
+  // tuple, and the table itself for ss-style views (TimeWaitTable::for_each()); the
+  // reference is valid for the stack's life, its contents until the next call into it.
+  [[nodiscard]] size_t time_wait_count() const;
+  [[nodiscard]] std::optional<tcp::TimeWaitRecord> find_time_wait(Endpoint local,
+                                                                  Endpoint remote) const;
+  [[nodiscard]] const tcp::TimeWaitTable& time_wait_table() const;
 
   // --- host-wide settings and observability (extensions by the engine) ----------------------
   // The sysctl registry this host reads (SPEC §16.6). Changes apply to what happens next;
@@ -193,10 +202,12 @@ class Stack {
   // Every state change, timer firing, segment, drop and abort; nullptr turns tracing off.
   // The sink must outlive the stack or be removed first.
   void set_trace(stack::TraceSink* sink);
-  // Connections in the table (every state but CLOSED and LISTEN), and sockets open.
+  // Connections in the tables (every state but CLOSED and LISTEN, TIME-WAIT records
+  // included).
   [[nodiscard]] size_t connection_count() const;
   // The control block of a connection, for white-box tests and `ss`-style views; nullptr
-  // when there is none. Valid until the next call into the stack.
+  // when there is none (TIME-WAIT and orphan FIN-WAIT-2 are records: find_time_wait()).
+  // Valid until the next call into the stack.
   [[nodiscard]] const tcp::Tcb* find_connection(Endpoint local, Endpoint remote) const;
   [[nodiscard]] const tcp::Tcb* connection_of(SocketId s) const;
   // Pending handshakes (request records): each one, how many, and their memory including

@@ -9,7 +9,8 @@
 //   input_sync.cc       the one pipeline every synchronized state (and SYN-RECEIVED) runs, in
 //                       §3.10.7.4 order: PAWS, sequence, RST, SYN, ACK, text, FIN; each step
 //                       returns a Verdict (continue / drop / drop+ACK / drop+RST)
-//   input_time_wait.cc  TIME-WAIT (Linux tcp_timewait_state_process; SPEC §9.4, §9.5)
+//   input_time_wait.cc  TIME-WAIT and the orphan's FIN-WAIT-2 as compact records (the handover
+//                       from a Tcb, Linux tcp_timewait_state_process; SPEC §8.8, §9.4, §9.5)
 //   output.cc           output(): what to send now, from the Tcb alone; segment building
 //   timers.cc           the deadlines, arm(), on_timer()
 //   user_calls.cc       connect/send/recv/shutdown/close/abort, state changes and aborts
@@ -44,6 +45,7 @@
 #include "tcp/retry_limits.h"
 #include "tcp/syncookie.h"
 #include "tcp/tcb.h"
+#include "tcp/time_wait_table.h"
 #include "wire/packet.h"
 
 namespace synack::tcp {
@@ -51,15 +53,27 @@ namespace synack::tcp {
 // What Engine::input asks the stack to do after a segment was handled.
 enum class InputOutcome : uint8_t {
   kDone,
-  // TIME-WAIT accepted a new SYN for its tuple (SPEC §9.5, Linux TCP_TW_SYN): the stack must
-  // destroy the TIME-WAIT Tcb and hand the SYN to a listener with `isn`; with no listener the
-  // segment is ACKed as in TIME-WAIT (Linux falls through to TCP_TW_ACK).
-  kTimeWaitSyn,
 };
 
 struct InputResult {
   InputOutcome outcome = InputOutcome::kDone;
-  SeqNum isn;  // kTimeWaitSyn: the ISN Linux picks for the new connection
+};
+
+// What a TIME-WAIT / FIN-WAIT-2 record asks the stack to do after a segment (Linux
+// tcp_timewait_state_process() return values). Any ACK has already been sent.
+enum class TimeWaitAction : uint8_t {
+  kKeep,     // nothing more (TCP_TW_SUCCESS)
+  kRestart,  // a new deadline of now + TIME-WAIT length (SPEC §9.4)
+  kKill,     // remove the record (RST; already traced and counted)
+  kReset,    // answer the segment with RST and remove the record (TCP_TW_RST)
+  // A new SYN for the tuple (SPEC §9.5, Linux TCP_TW_SYN): with a listener, remove the record
+  // and hand the SYN to it with `isn`; with none, send_time_wait_ack() (TCP_TW_ACK).
+  kSyn,
+};
+
+struct TimeWaitResult {
+  TimeWaitAction action = TimeWaitAction::kKeep;
+  SeqNum isn{};  // kSyn: the ISN Linux picks for the new connection
 };
 
 // What a segment did to a request record (Engine::request_input).
@@ -108,8 +122,28 @@ class Engine {
   // SPEC §10.1: a segment for no socket. RST answers never answer an RST.
   void reply_reset(const wire::Packet& p, Instant now);
 
+  // --- TIME-WAIT and FIN-WAIT-2 records (input_time_wait.cc) -----------------------------------
+  // The record a Tcb entering TIME-WAIT (or an orphan FIN-WAIT-2) leaves behind.
+  [[nodiscard]] TimeWaitState time_wait_state(Tcb& t, Instant now);
+  // How long that record lives: TIME-WAIT's length, or what is left of FIN-WAIT-2's time.
+  [[nodiscard]] Duration time_wait_lifetime(const Tcb& t, Instant now) const;
+  // An orphan in FIN-WAIT-2 whose remaining time fits a record (SPEC §8.8).
+  [[nodiscard]] bool fin_wait2_to_table(const Tcb& t, Instant now) const;
+  // The Tcb after the handover (Linux tcp_done() after tcp_time_wait()): CLOSED, untraced.
+  void retire_to_time_wait(Tcb& t);
+  // A segment for a record's tuple.
+  [[nodiscard]] TimeWaitResult input_time_wait(TimeWaitRecord& r, const wire::Packet& p,
+                                               Instant now);
+  void send_time_wait_ack(const TimeWaitRecord& r, Instant now);
+  // The record expired (traces the timer and CLOSED, counts TW).
+  void time_wait_ended(const TimeWaitRecord& r, Instant now);
+  // The record is removed early; `reason` (if any) is traced as an abort.
+  void time_wait_killed(const TimeWaitRecord& r, Instant now, std::string_view reason);
+
   // --- user calls (Tcb already created, tuple set) --------------------------------------------
-  void connect(Tcb& t, Instant now);
+  // `reuse`: a TIME-WAIT record tcp_tw_reuse takes over (SPEC §9.8, Linux tcp_twsk_unique()):
+  // the ISN is its snd_nxt + 65535 + 2 and its ts_recent carries over.
+  void connect(Tcb& t, Instant now, const TimeWaitRecord* reuse = nullptr);
   // Bytes accepted into the send queue.
   size_t send(Tcb& t, std::span<const uint8_t> data, Instant now);
   // After the application read: may send a window update (Linux tcp_cleanup_rbuf()).
@@ -147,6 +181,9 @@ class Engine {
   // Runs output() and re-arms: what every entry point ends with.
   void flush(Tcb& t, Instant now);
   [[nodiscard]] const stack::Sysctls& sysctls() const { return sysctls_; }
+  // The host's orphan count (the stack owns it), for the timer path of tcp_max_orphans
+  // (Linux tcp_out_of_resources()); null: never out of resources.
+  void set_orphan_count(const uint64_t* orphans) { orphans_ = orphans; }
   [[nodiscard]] stack::Counters& counters() { return counters_; }
   [[nodiscard]] static stack::TraceTuple trace_tuple(const Tcb& t);
   // The ISN for a new connection with this tuple (SPEC §4.4).
@@ -196,7 +233,8 @@ class Engine {
   void established(Tcb& t, Instant now);
 
   // input_time_wait.cc
-  InputResult input_time_wait(Tcb& t, const wire::Packet& p, Instant now);
+  TimeWaitResult input_fin_wait2_record(TimeWaitRecord& r, const wire::Packet& p, bool paws_reject,
+                                        Instant now);
 
   // output.cc
   void output(Tcb& t, Instant now);
@@ -250,6 +288,7 @@ class Engine {
   stack::TimerWheel& wheel_;
   IsnGenerator isn_;
   PacketOutput& out_;
+  const uint64_t* orphans_ = nullptr;
   // Host-wide challenge ACK budget (tcp_challenge_ack_limit per second).
   Instant challenge_window_start_ = Instant::infinite();
   int64_t challenge_count_ = 0;

@@ -44,8 +44,9 @@ InputResult Engine::input(Tcb& t, const wire::Packet& p, Instant now) {
       input_syn_sent(t, p, now);
       break;
     case State::kTimeWait:
-      result = input_time_wait(t, p, now);
-      break;
+      // Unreachable: the stack hands a TIME-WAIT Tcb to its table after the call that put it
+      // there (input_time_wait.cc); the record answers from then on.
+      return result;
     case State::kClosed:
     case State::kListen:
       emit_reset(p, now);

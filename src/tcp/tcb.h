@@ -140,6 +140,14 @@ class Tcb : public stack::TimerEntry {
   bool counted_orphan : 1 = false;    // counted in the stack's orphan total (tcp_max_orphans)
   bool queued : 1 = false;            // in its listener's accept queue
   bool data_seen : 1 = false;         // first data received (starts quick-ACK, Linux ato == 0)
+  bool fin_wait2_excess : 1 = false;  // orphan FIN-WAIT-2 spending tcp_fin_timeout beyond 60 s
+  // Local port ownership (stack/port_allocator.h): this connection holds an owner entry for
+  // {tuple.local_addr, local_port}, registered by connect() (port_autobind: connect() picked
+  // the port) or at accept; port_reuse is SO_REUSEADDR as registered. The TIME-WAIT record
+  // takes the entry over.
+  bool port_owned : 1 = false;
+  bool port_autobind : 1 = false;
+  bool port_reuse : 1 = false;
 
   CongestionControl cc{CongestionAlgorithm::kNewReno, SeqNum{0}};
   TcbOptions opt;

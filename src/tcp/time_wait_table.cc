@@ -181,6 +181,7 @@ Result<TimeWaitRef, TimeWaitError> TimeWaitTable::start(const TimeWaitState& s, 
   r.fin_wait2 = s.fin_wait2;
   r.reuse_addr = s.reuse_addr;
   r.autobind = s.autobind;
+  r.rcv_wscale = s.rcv_wscale & 0xf;
   if (!s.ts_recent_stamp.is_infinite()) {
     r.ts_recent_stamp_ms_ = ms32(s.ts_recent_stamp);
     r.stamp_valid_ = true;

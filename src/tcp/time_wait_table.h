@@ -93,6 +93,7 @@ struct TimeWaitState {
   SeqNum snd_nxt;
   SeqNum rcv_nxt;
   uint16_t window = 0;     // window FIELD of our ACKs: receive window >> rcv_wscale
+  uint8_t rcv_wscale = 0;  // our window scale (FIN-WAIT-2's in-window check needs bytes)
   bool ts_ok = false;      // timestamps were on
   uint32_t ts_recent = 0;  // RFC 7323 TS.Recent
   uint32_t ts_offset = 0;  // our TSval = ms clock + ts_offset
@@ -115,6 +116,7 @@ class TimeWaitRecord {
   bool fin_wait2 : 1 = false;
   bool reuse_addr : 1 = false;
   bool autobind : 1 = false;
+  uint8_t rcv_wscale : 4 = 0;
 
   // Exact expiry time; change it only through the table (restart()).
   [[nodiscard]] Instant deadline() const;

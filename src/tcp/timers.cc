@@ -192,6 +192,23 @@ void Engine::on_rexmit_timer(Tcb& t, Instant now) {
   };
   const RtoVerdict v = on_rto_timer(f, retry_sysctls());
   tracer_.timer_fired(now, tt, t.state, TimerKind::kRetransmit, t.retransmits + 1u);
+  if (t.orphan && kind == RtoSocketKind::kSynchronized && orphans_ != nullptr &&
+      *orphans_ > static_cast<uint64_t>(sysctl(SysctlId::kTcpMaxOrphans))) {
+    // SPEC §8.7, Linux tcp_write_timeout() → tcp_out_of_resources() → tcp_check_oom(): too
+    // many orphans when an orphan's timer fires: it is dropped, with RST if the peer may
+    // still be there — Linux's "last send within TCP_TIMEWAIT_LEN" is approximated by the
+    // RTO (the last transmission was one RTO ago) — or if the window is zero and nothing is
+    // in flight.
+    tracer_.log(now, tt, stack::LogMessage::kTooManyOrphans);
+    const bool reset = v.orphan_reset_if_out_of_resources ||
+                       t.rtt.rto() <= sysctls_.duration(SysctlId::kTimeWaitLen) ||
+                       (t.snd_wnd == 0 && t.in_flight() == 0);
+    counters_.inc(Counter::kTcpExtTCPAbortOnMemory);
+    tracer_.abort(now, tt, t.state, "tcp_max_orphans");
+    if (reset) send_rst(t, now);
+    done(t, now);
+    return;
+  }
   if (v.action == RtoAction::kGiveUp) {
     give_up(t, now, ETIMEDOUT, "retransmission timeout");
     return;
@@ -302,7 +319,12 @@ void Engine::set_fin_wait2_timer(Tcb& t, Instant now) {
   const Duration rto = t.rtt.rto();
   const Duration floor = rto * 4 - rto / 2;
   if (tmo < floor) tmo = floor;
-  t.state_at = now + tmo;
+  // SPEC §8.8 (Linux tcp_close()): up to TIME-WAIT's length the orphan waits as a record in
+  // the table (the stack hands it over: fin_wait2_to_table()); beyond it, the excess is spent
+  // first as a full socket (on_state_timer()).
+  const Duration tw_len = sysctls_.duration(SysctlId::kTimeWaitLen);
+  t.fin_wait2_excess = tmo > tw_len;
+  t.state_at = now + (tmo > tw_len ? tmo - tw_len : tmo);
 }
 
 void Engine::start_time_wait(Tcb& t, Instant now) {
@@ -324,10 +346,13 @@ void Engine::on_state_timer(Tcb& t, Instant now) {
       return;
     case State::kFinWait2:
       if (t.orphan) {
-        // SPEC §8.8: the orphan's FIN-WAIT-2 ends silently (Linux's TIME-WAIT record in its
-        // FIN-WAIT-2 sub-state simply expires).
+        // SPEC §8.8: tcp_fin_timeout above TIME-WAIT's length: the part beyond it was spent
+        // as a full socket; the rest goes to the table as a FIN-WAIT-2 record (Linux
+        // tcp_keepalive_timer() → tcp_time_wait(sk, TCP_FIN_WAIT2, ...)). The stack hands the
+        // Tcb over after this call (fin_wait2_to_table()).
         tracer_.timer_fired(now, tt, t.state, TimerKind::kFinWait2);
-        done(t, now);
+        t.fin_wait2_excess = false;
+        t.state_at = now + sysctls_.duration(SysctlId::kTimeWaitLen);
         return;
       }
       on_keepalive_timer(t, now);

@@ -120,9 +120,18 @@ static uint32_t initial_window(uint32_t space, uint32_t mss) {
   return std::min<uint32_t>(space, 65535);
 }
 
-void Engine::connect(Tcb& t, Instant now) {
+void Engine::connect(Tcb& t, Instant now, const TimeWaitRecord* reuse) {
   init_connection(t, now);
   t.iss = choose_isn(t.tuple, now);
+  if (reuse != nullptr) {
+    // Linux tcp_twsk_unique(): write_seq = tw_snd_nxt + 65535 + 2 (0 avoided), and the old
+    // ts_recent / stamp carry over so PAWS keeps rejecting the old incarnation's segments.
+    t.iss = reuse->snd_nxt + 65535 + 2;
+    if (t.iss == SeqNum{0}) t.iss = SeqNum{1};
+    t.ts_recent = reuse->ts_recent;
+    const Duration age = reuse->ts_recent_age(now);
+    if (age != Duration::max()) t.ts_recent_stamp = now - age;
+  }
   t.snd_una = t.snd_nxt = t.snd_max = t.snd_sml = t.iss;
   (void)t.sq.reset(t.iss + 1);
   t.cc = CongestionControl(CongestionAlgorithm::kNewReno, t.iss);
