@@ -140,6 +140,7 @@ class Tcb : public stack::TimerEntry {
   bool counted_orphan : 1 = false;    // counted in the stack's orphan total (tcp_max_orphans)
   bool queued : 1 = false;            // in its listener's accept queue
   bool data_seen : 1 = false;         // first data received (starts quick-ACK, Linux ato == 0)
+  bool fastopen_pending : 1 = false;  // a Fast Open child counted in its listener's TFO queue
 
   CongestionControl cc{CongestionAlgorithm::kNewReno, SeqNum{0}};
   TcbOptions opt;
