@@ -198,6 +198,24 @@ TEST_F(ConformanceFastOpen, QueueLimitFallsBackToARequestRecord) {
   EXPECT_EQ(counter(Counter::kTcpExtTCPFastOpenListenOverflow), 1u);
 }
 
+// A Fast Open child reset in SYN-RECEIVED leaves the TFO queue (Linux reqsk_fastopen_remove();
+// Linux also keeps such a reset request counted for a while, which synack does not): with
+// TCP_FASTOPEN = 1 the next Fast Open SYN is accepted again.
+TEST_F(ConformanceFastOpen, ResetChildLeavesTheQueue) {
+  const SocketId l = fastopen_listener(at(0_s), 1);
+  inject(at(0_s), {.flags = syn, .seq = 0, .options = syn_opts(valid_cookie()), .data = "a"});
+  expect(at(0_s), {.flags = syn_ack, .seq = 0, .ack = 2, .options = synack_opts()});
+  inject(at(50_ms), {.flags = rst, .seq = 2});
+  expect_state(at(50_ms), std::nullopt);
+
+  use_peer_port(kPeerPort + 1);
+  inject(at(100_ms), {.flags = syn, .seq = 0, .options = syn_opts(valid_cookie()), .data = "b"});
+  expect(at(100_ms), {.flags = syn_ack, .seq = 0, .ack = 2, .options = synack_opts()});
+  EXPECT_EQ(counter(Counter::kTcpExtTCPFastOpenListenOverflow), 0u);
+  EXPECT_EQ(counter(Counter::kTcpExtTCPFastOpenPassive), 2u);
+  (void)l;
+}
+
 // SPEC §13.3: a request/response over a path with a 50 ms one-way delay (RTT 100 ms). The
 // script is the client: it sends at client time c, the server sees it at c + 50 ms, and a
 // server segment sent at s reaches the client at s + 50 ms. The server application answers as
