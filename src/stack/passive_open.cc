@@ -1,5 +1,7 @@
 #include "stack/passive_open.h"
 
+#include <algorithm>
+#include <span>
 #include <vector>
 
 namespace synack::stack {
@@ -28,7 +30,7 @@ tcp::FourTuple four_tuple_of(const wire::Packet& p) {
 
 PassiveOpen::PassiveOpen(const KeyedHash& table_hash, const tcp::SynCookies& cookies,
                          tcp::Engine& engine, const Sysctls& sysctls, Counters& counters,
-                         const Tracer& tracer, TimerWheel& wheel, ConnectionTable& conns)
+                         const Tracer& tracer, TimerWheel& wheel, ConnectionTable& conns, Rng& rng)
     : table_(table_hash),
       cookies_(cookies),
       engine_(engine),
@@ -36,7 +38,8 @@ PassiveOpen::PassiveOpen(const KeyedHash& table_hash, const tcp::SynCookies& coo
       counters_(counters),
       tracer_(tracer),
       wheel_(wheel),
-      conns_(conns) {}
+      conns_(conns),
+      rng_(rng) {}
 
 PassiveOpen::~PassiveOpen() {
   std::vector<RequestRecord*> all;
@@ -94,11 +97,65 @@ void PassiveOpen::on_syn(tcp::Listener& l, const wire::Packet& p, Instant now,
     engine_.send_cookie_synack(l, p, c.isn, now);
     return;
   }
+  const wire::SeqNum iss = isn.has_value() ? *isn : engine_.choose_isn(tuple, now);
+  std::optional<wire::FastOpenCookie> synack_cookie;
+  if (fastopen_syn(l, p, now, iss, synack_cookie)) return;
   auto* r = new RequestRecord();
-  engine_.open_request(*r, l, p, isn.has_value() ? *isn : engine_.choose_isn(tuple, now), now);
+  engine_.open_request(*r, l, p, iss, now, synack_cookie);
   table_.insert(*r);
   ++l.syn_queue_len;
   ++l.young_len;
+}
+
+const tcp::FastOpenServer& PassiveOpen::fastopen_keys() {
+  const std::span<const int64_t> w = sysctls_.values(SysctlId::kTcpFastopenKey);
+  std::array<int64_t, 8> words{};
+  std::copy_n(w.begin(), std::min(w.size(), words.size()), words.begin());
+  if (!fastopen_keys_ || words != fastopen_words_) {
+    // An unset key (all zero) keeps the random one drawn the first time (Linux
+    // tcp_fastopen_init_key_once()).
+    const bool unset =
+        std::all_of(words.begin(), words.begin() + 4, [](int64_t v) { return v == 0; });
+    if (!fastopen_keys_ || !unset) {
+      fastopen_keys_ = tcp::FastOpenServer::from_sysctl(
+          std::span<const int64_t>(words.data(), std::min<size_t>(w.size(), 8)), rng_);
+    }
+    fastopen_words_ = words;
+  }
+  return *fastopen_keys_;
+}
+
+bool PassiveOpen::fastopen_syn(tcp::Listener& l, const wire::Packet& p, Instant now,
+                               wire::SeqNum iss,
+                               std::optional<wire::FastOpenCookie>& synack_cookie) {
+  const tcp::FastOpenSyn syn{.has_data = !p.tcp.payload.empty() || p.tcp.has(wire::tcp_flags::kFin),
+                             .cookie = p.tcp.options.fast_open};
+  if (!syn.has_data && !syn.cookie) return false;
+  const auto mode = static_cast<uint32_t>(sysctls_.get(SysctlId::kTcpFastopen));
+  const tcp::FastOpenSynDecision d =
+      tcp::fastopen_on_syn(mode, l.fastopen, syn, fastopen_keys(), p.ip.src, p.ip.dst);
+  if (d.count_cookie_reqd) counters_.inc(Counter::kTcpExtTCPFastOpenCookieReqd);
+  if (d.count_listen_overflow) counters_.inc(Counter::kTcpExtTCPFastOpenListenOverflow);
+  if (d.count_passive_fail) counters_.inc(Counter::kTcpExtTCPFastOpenPassiveFail);
+  synack_cookie = d.synack_cookie;
+  if (!d.create_child) return false;
+  counters_.inc(Counter::kTcpExtTCPFastOpenPassive);
+  auto* t = new Tcb();
+  engine_.open_fastopen_child(*t, l, p, iss, now);
+  conns_.insert(*t);
+  t->in_table = true;
+  t->fastopen_pending = true;
+  ++l.fastopen.qlen;
+  l.push_accept(*t);
+  engine_.flush(*t, now);
+  // A backup-key cookie is not replaced in the child's SYN+ACK (Linux would send the primary
+  // one): the Tcb's SYN+ACK carries no Fast Open option.
+  return true;
+}
+
+void PassiveOpen::fastopen_done(tcp::Listener& l, Tcb& t) {
+  t.fastopen_pending = false;
+  if (l.fastopen.qlen > 0) --l.fastopen.qlen;
 }
 
 Tcb* PassiveOpen::on_listener_segment(tcp::Listener& l, const wire::Packet& p, Instant now) {

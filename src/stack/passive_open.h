@@ -25,6 +25,16 @@
 // is dropped); invalid → SyncookiesFailed and the listener's RST (Linux tcp_v4_do_rcv()
 // handing the ACK back to the listener).
 //
+// Fast Open (SPEC §13.2, Linux tcp_try_fastopen() at the end of tcp_conn_request()): a SYN that
+// is not answered with a cookie and carries data or a Fast Open option goes through
+// tcp::fastopen_on_syn(). A cookie request gets the cookie in the record's first SYN+ACK; an
+// accepted cookie (or tcp_fastopen 0x200) makes a full Tcb at once, in SYN-RECEIVED, holding the
+// SYN's data, straight into the accept queue and counted in the listener's TFO queue (qlen)
+// until it leaves SYN-RECEIVED (the stack calls fastopen_done()); anything else falls back to a
+// plain request record whose SYN+ACK acknowledges the SYN only (the data is dropped and the
+// client sends it again after the handshake). The keys come from net.ipv4.tcp_fastopen_key,
+// re-read when the sysctl changes; all zero draws a random key from the stack's Rng once.
+//
 // Request records are allocated one by one (88 bytes, tcp/request_record.h) and the table
 // grows incrementally (request_table.h). Their number is bounded by the listeners' backlogs:
 // the SYN queue never exceeds max_ack_backlog + 1, beyond that cookies or drops take over.
@@ -34,10 +44,12 @@
 
 #include <synack/time.h>
 
+#include <array>
 #include <cstddef>
 #include <optional>
 
 #include "base/keyed_hash.h"
+#include "base/rng.h"
 #include "stack/connection_table.h"
 #include "stack/counters.h"
 #include "stack/request_table.h"
@@ -45,6 +57,7 @@
 #include "stack/timer_wheel.h"
 #include "stack/trace.h"
 #include "tcp/engine.h"
+#include "tcp/fastopen.h"
 #include "tcp/listener.h"
 #include "tcp/syncookie.h"
 #include "wire/packet.h"
@@ -55,7 +68,7 @@ class PassiveOpen {
  public:
   PassiveOpen(const KeyedHash& table_hash, const tcp::SynCookies& cookies, tcp::Engine& engine,
               const Sysctls& sysctls, Counters& counters, const Tracer& tracer, TimerWheel& wheel,
-              ConnectionTable& conns);
+              ConnectionTable& conns, Rng& rng);
   // The wheel must be destroyed (or the records cancelled) first.
   ~PassiveOpen();
   PassiveOpen(const PassiveOpen&) = delete;
@@ -64,6 +77,11 @@ class PassiveOpen {
   // A SYN (no ACK, no RST) for listener `l`; `isn`: TIME-WAIT reuse (SPEC §9.5).
   void on_syn(tcp::Listener& l, const wire::Packet& p, Instant now,
               std::optional<wire::SeqNum> isn);
+  // A Fast Open child left SYN-RECEIVED (established, reset or closed): it no longer counts
+  // in `l`'s TFO queue (Linux reqsk_fastopen_remove()).
+  static void fastopen_done(tcp::Listener& l, tcp::Tcb& t);
+  // The Fast Open keys now in force (tests compute the cookie a client would be given).
+  [[nodiscard]] const tcp::FastOpenServer& fastopen_keys();
   // Any other segment for `l` with no record: a cookie ACK or the listener's RST. Returns a
   // new connection (in the table and the accept queue) for the stack to settle, or nullptr.
   tcp::Tcb* on_listener_segment(tcp::Listener& l, const wire::Packet& p, Instant now);
@@ -89,6 +107,10 @@ class PassiveOpen {
   // The record's child: created, fed the third ACK, queued for accept().
   tcp::Tcb* establish(tcp::RequestRecord& r, const wire::Packet& p, Instant now);
   void forget(tcp::RequestRecord& r);
+  // SPEC §13.2: true when the SYN was taken by Fast Open as a child; else `synack_cookie` is
+  // what the request record's SYN+ACK carries.
+  bool fastopen_syn(tcp::Listener& l, const wire::Packet& p, Instant now, wire::SeqNum iss,
+                    std::optional<wire::FastOpenCookie>& synack_cookie);
 
   RequestTable table_;
   tcp::SynCookies cookies_;
@@ -98,6 +120,9 @@ class PassiveOpen {
   const Tracer& tracer_;
   TimerWheel& wheel_;
   ConnectionTable& conns_;
+  Rng& rng_;
+  std::optional<tcp::FastOpenServer> fastopen_keys_;
+  std::array<int64_t, 8> fastopen_words_{};  // the sysctl words fastopen_keys_ was built from
 };
 
 }  // namespace synack::stack

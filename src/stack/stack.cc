@@ -68,6 +68,7 @@ struct Socket {
   bool port_held = false;   // this socket (bound, or a listener) holds a PortAllocator owner
   bool port_reuse = false;  //   registered with SO_REUSEADDR
   Endpoint local;
+  uint32_t fastopen_qlen = 0;  // TCP_FASTOPEN as set (0: not set), fills a padding hole
   Tcb* tcb = nullptr;
   tcp::Listener* listener = nullptr;
   std::unique_ptr<tcp::TcbOptions> fresh_opt;  // kFresh only; null: every option at default
@@ -118,7 +119,8 @@ class StackImpl {
         isn_(tcp::IsnGenerator::from_rng(rng_)),
         cookies_(tcp::SynCookies::from_rng(rng_)),
         conns_(table_hash_),
-        passive_(table_hash_, cookies_, engine_, sysctls_, counters_, tracer_, wheel_, conns_),
+        passive_(table_hash_, cookies_, engine_, sysctls_, counters_, tracer_, wheel_, conns_,
+                 rng_),
         tw_(table_hash_, static_cast<size_t>(sysctls_.get(SysctlId::kTcpMaxTwBuckets))),
         ports_(port_hash_, rng_.next_u64()),
         engine_(tcp::EngineConfig{config.address, config.mtu}, sysctls_, counters_, tracer_, wheel_,
@@ -269,6 +271,10 @@ class StackImpl {
     l->socket = s;
     l->max_ack_backlog = b;
     l->opt = std::as_const(*k).opt();
+    l->fastopen.max_qlen = tcp::fastopen_max_qlen(
+        static_cast<uint32_t>(sysctls_.get(SysctlId::kTcpFastopen)),
+        k->fastopen_qlen != 0 ? std::optional<uint32_t>(k->fastopen_qlen) : std::nullopt, b,
+        somaxconn);
     k->listener = l;
     k->fresh_opt.reset();
     k->kind = SocketKind::kListener;
@@ -373,8 +379,10 @@ class StackImpl {
       case State::kEstablished:
       case State::kCloseWait:
         break;
-      case State::kSynSent:
       case State::kSynReceived:
+        if (t.passive) break;  // a Fast Open child sends before the third ACK (SPEC §13.2)
+        return Failure{EAGAIN};
+      case State::kSynSent:
         return Failure{EAGAIN};
       default:
         return Failure{EPIPE};
@@ -512,7 +520,9 @@ class StackImpl {
     if ((t.rd_shut && t.wr_shut) || t.done) m |= ready::kHup;
     if (rd_done) m |= ready::kIn | ready::kRdHup;
     if (t.rq.readable() > 0) m |= ready::kIn;
-    const bool connected = t.state != State::kSynSent && t.state != State::kSynReceived;
+    // Linux tcp_poll(): a Fast Open child in SYN-RECEIVED is writable already.
+    const bool connected =
+        t.state != State::kSynSent && (t.state != State::kSynReceived || t.passive);
     if (connected) {
       if (t.wr_shut || t.done) {
         m |= ready::kOut;
@@ -591,6 +601,14 @@ class StackImpl {
       case SockOpt::kQuickAck:
         if (k->tcb != nullptr && v != 0) engine_.quickack(*k->tcb, now);
         break;
+      case SockOpt::kFastOpen: {
+        // Linux do_tcp_setsockopt(TCP_FASTOPEN): only before connect() or on a listener.
+        if (k->kind != SocketKind::kFresh && k->kind != SocketKind::kListener) return EINVAL;
+        const auto somaxconn = static_cast<uint64_t>(sysctls_.get(SysctlId::kSomaxconn));
+        k->fastopen_qlen = static_cast<uint32_t>(std::min(u, somaxconn));
+        if (k->listener != nullptr) k->listener->fastopen.max_qlen = k->fastopen_qlen;
+        break;
+      }
     }
     if (k->tcb != nullptr) settle(k->tcb);
     return 0;
@@ -630,6 +648,8 @@ class StackImpl {
         return int64_t{o.user_timeout_ms};
       case SockOpt::kQuickAck:
         return int64_t{k->tcb != nullptr && k->tcb->quick > 0 && !k->tcb->pingpong};
+      case SockOpt::kFastOpen:
+        return int64_t{k->listener != nullptr ? k->listener->fastopen.max_qlen : k->fastopen_qlen};
     }
     return Failure{EINVAL};
   }
@@ -752,6 +772,11 @@ class StackImpl {
       t->port_autobind = false;
       t->port_reuse = t->opt.reuse_addr;
       ports_.acquire(tcb_owner(*t));
+    }
+    if (t->fastopen_pending && t->state != State::kSynReceived) {
+      tcp::Listener* l = find_listener(t->tuple.local_addr, t->tuple.local_port);
+      if (l != nullptr) stack::PassiveOpen::fastopen_done(*l, *t);
+      t->fastopen_pending = false;
     }
     // Linux counts an orphan until its full socket is destroyed; TIME-WAIT is a separate
     // record there, so an orphan stops counting when it enters TIME-WAIT.

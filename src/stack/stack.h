@@ -74,6 +74,9 @@ enum class SockOpt : uint8_t {
   kSynCnt,         // TCP_SYNCNT
   kUserTimeoutMs,  // TCP_USER_TIMEOUT, milliseconds (0 = off)
   kQuickAck,       // TCP_QUICKACK, 0/1
+  // TCP_FASTOPEN (SPEC §13.2): the listener's Fast Open queue length, min(v, somaxconn); set
+  // before or after listen(); get returns the limit in force (Linux fastopenq.max_qlen).
+  kFastOpen,
 };
 
 // What `ss`, TCP_INFO and tests read about one socket or connection.

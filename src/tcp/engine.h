@@ -100,8 +100,15 @@ class Engine {
   // --- request records (input_request.cc) ---------------------------------------------------
   // A SYN the listener accepted: fills `r` (fresh), sends the SYN+ACK from ISN `iss`, arms
   // the record's SYN+ACK timer.
-  void open_request(RequestRecord& r, Listener& l, const wire::Packet& syn, SeqNum iss,
-                    Instant now);
+  // `fastopen_cookie`: a Fast Open cookie for the first SYN+ACK only (SPEC §13.2; Linux sends
+  // none on retransmissions, tcp_rtx_synack()).
+  void open_request(RequestRecord& r, Listener& l, const wire::Packet& syn, SeqNum iss, Instant now,
+                    const std::optional<wire::FastOpenCookie>& fastopen_cookie = std::nullopt);
+  // SPEC §13.2, Linux tcp_fastopen_create_child(): a SYN with an accepted Fast Open cookie
+  // becomes a full connection at once, in SYN-RECEIVED, the SYN's data in its receive queue;
+  // `t` (fresh) is left with its SYN+ACK (acknowledging that data) due — the caller puts it in
+  // the table and the accept queue, then flush()es it. The Tcb's own timer retransmits it.
+  void open_fastopen_child(Tcb& t, Listener& l, const wire::Packet& syn, SeqNum iss, Instant now);
   // A segment for the record (Linux tcp_check_req()).
   [[nodiscard]] RequestVerdict request_input(RequestRecord& r, const wire::Packet& p, Instant now);
   // The record's timer fired: false when it must be dropped (retries exhausted).
@@ -207,7 +214,8 @@ class Engine {
   void fill_request(RequestRecord& r, Listener& l, const wire::Packet& syn, SeqNum iss,
                     Instant now) const;
   void send_synack(RequestRecord& r, Instant now, bool retransmission,
-                   std::optional<uint32_t> tsval_override = std::nullopt);
+                   std::optional<uint32_t> tsval_override = std::nullopt,
+                   const std::optional<wire::FastOpenCookie>& fastopen_cookie = std::nullopt);
   void send_request_ack(RequestRecord& r, Instant now);
 
   // input_sync.cc

@@ -84,7 +84,8 @@ void Engine::fill_request(RequestRecord& r, Listener& l, const wire::Packet& syn
 }
 
 void Engine::send_synack(RequestRecord& r, Instant now, bool retransmission,
-                         std::optional<uint32_t> tsval_override) {
+                         std::optional<uint32_t> tsval_override,
+                         const std::optional<wire::FastOpenCookie>& fastopen_cookie) {
   const SynackShape sh = synack_shape(r.listener->opt, r.ts_ok);
   wire::Packet& p = scratch_packet_;
   p = wire::Packet{};
@@ -106,6 +107,7 @@ void Engine::send_synack(RequestRecord& r, Instant now, bool retransmission,
     s.options.timestamps = wire::Timestamps{val, r.ts_recent};
   }
   if (r.ws_ok) s.options.window_scale = sh.rcv_wscale;
+  s.options.fast_open = fastopen_cookie;
   transmit(p, State::kNewSynRecv, now);
   if (retransmission) {
     counters_.inc(Counter::kTcpRetransSegs);
@@ -140,11 +142,11 @@ void Engine::send_request_ack(RequestRecord& r, Instant now) {
 }
 
 void Engine::open_request(RequestRecord& r, Listener& l, const wire::Packet& syn, SeqNum iss,
-                          Instant now) {
+                          Instant now, const std::optional<wire::FastOpenCookie>& fastopen_cookie) {
   fill_request(r, l, syn, iss, now);
   const auto tt = request_tuple(r);
   tracer_.state_change(now, tt, State::kListen, State::kNewSynRecv);
-  send_synack(r, now, /*retransmission=*/false);
+  send_synack(r, now, /*retransmission=*/false, std::nullopt, fastopen_cookie);
   wheel_.schedule(r, now + synack_timeout(sysctls_.duration(SysctlId::kTcpRtoInitialMs), 0));
 }
 
@@ -315,6 +317,27 @@ void Engine::open_child(Tcb& t, const RequestRecord& r, Instant now) {
     t.rtt_time = r.synack_sent;
   }
   t.state = State::kNewSynRecv;  // the record's state: the trace shows NEW-SYN-RECV -> ...
+}
+
+void Engine::open_fastopen_child(Tcb& t, Listener& l, const wire::Packet& syn, SeqNum iss,
+                                 Instant now) {
+  // The record exists only for the call: the child is built exactly as a third ACK would
+  // build it (open_child), then made a SYN-RECEIVED Tcb that has not sent its SYN+ACK yet.
+  RequestRecord r;
+  fill_request(r, l, syn, iss, now);
+  open_child(t, r, now);
+  t.state = State::kListen;
+  set_state(t, State::kSynReceived, now);
+  t.snd_nxt = t.snd_max = t.iss;  // output() sends the SYN+ACK as a first transmission
+  const std::span<const uint8_t> data = syn.tcp.payload;
+  if (!data.empty()) {
+    (void)t.rq.insert(r.irs + 1, data, false);
+    t.data_seen = true;
+    t.last_data_rcv = now;
+  }
+  t.rcv_wup = t.rcv_nxt();  // the SYN+ACK acknowledges the data (Linux tcp_fastopen_add_skb)
+  t.last_rcv = now;
+  t.want_syn = true;
 }
 
 void Engine::child_input(Tcb& t, const wire::Packet& p, Instant now) {

@@ -14,6 +14,7 @@
 
 #include <cstdint>
 
+#include "tcp/fastopen.h"
 #include "tcp/syncookie.h"
 #include "tcp/tcb.h"
 
@@ -31,6 +32,7 @@ class Listener {
   SynqOverflowStamp overflow;    // last SYN answered with a cookie (Linux tcp_synq_overflow())
   bool synflood_warned = false;  // the SYN flood log line was written (once per listener)
   TcbOptions opt;                // inherited by every child, as Linux clones the listener's options
+  FastOpenListener fastopen;     // TCP_FASTOPEN queue limit and Fast Open children (SPEC §13.2)
 
   [[nodiscard]] bool syn_queue_full() const { return syn_queue_len > max_ack_backlog; }
   [[nodiscard]] bool accept_queue_full() const { return accept_len > max_ack_backlog; }

@@ -45,6 +45,13 @@ bool can_send_data(State s) {
   }
 }
 
+// A Fast Open child may send in SYN-RECEIVED once its SYN+ACK is out (SPEC §13.2: the
+// response can leave before the third ACK; Linux tcp_sendmsg() with tcp_passive_fastopen()).
+bool can_send_data(const Tcb& t) {
+  if (t.state == State::kSynReceived) return t.passive && t.snd_max != t.iss;
+  return can_send_data(t.state);
+}
+
 }  // namespace
 
 void Engine::output(Tcb& t, Instant now) {
@@ -73,7 +80,7 @@ void Engine::output(Tcb& t, Instant now) {
     send_probe(t, now);
   }
 
-  if (t.want_rexmit_head && can_send_data(t.state)) {
+  if (t.want_rexmit_head && can_send_data(t)) {
     t.want_rexmit_head = false;
     // One segment at snd_una, whatever the windows say (RFC 5681 §3.2 step 2, RFC 6298 §5.4).
     const uint32_t data_left = static_cast<uint32_t>(t.sq.end_seq() - t.snd_una);
@@ -90,7 +97,7 @@ void Engine::output(Tcb& t, Instant now) {
     }
   }
 
-  if (can_send_data(t.state)) send_data(t, now);
+  if (can_send_data(t)) send_data(t, now);
 
   // A pure ACK carries the highest sequence number sent (Linux's snd_nxt, which an RTO never
   // moves back): the peer has seen it, so the ACK is acceptable there.

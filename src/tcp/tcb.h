@@ -148,6 +148,7 @@ class Tcb : public stack::TimerEntry {
   bool port_owned : 1 = false;
   bool port_autobind : 1 = false;
   bool port_reuse : 1 = false;
+  bool fastopen_pending : 1 = false;  // a Fast Open child counted in its listener's TFO queue
 
   CongestionControl cc{CongestionAlgorithm::kNewReno, SeqNum{0}};
   TcbOptions opt;

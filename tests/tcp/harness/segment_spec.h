@@ -77,6 +77,7 @@ struct Opts {
   bool sack_ok = false;
   std::optional<Ts> ts = std::nullopt;
   std::optional<uint8_t> wscale = std::nullopt;
+  std::optional<wire::FastOpenCookie> tfo = std::nullopt;  // Fast Open option (len 0: request)
 };
 
 struct SegSpec {
@@ -109,6 +110,7 @@ inline std::string to_string(const Opts& o) {
   if (o.sack_ok) item("sackOK");
   if (o.ts) item(fmt::format("TS val {} ecr {}", o.ts->val.str(), o.ts->ecr.str()));
   if (o.wscale) item(fmt::format("wscale {}", *o.wscale));
+  if (o.tfo) item(fmt::format("tfo cookie len {}", o.tfo->len));
   return s.empty() ? "none" : s;
 }
 
@@ -169,6 +171,7 @@ inline std::string mismatch(const SegSpec& want, const wire::TcpSegment& actual,
     if (o.mss != a.mss) add("mss option differs");
     if (o.sack_ok != a.sack_permitted) add("sackOK option differs");
     if (o.wscale != a.window_scale) add("wscale option differs");
+    if (o.tfo != a.fast_open) add("Fast Open option differs");
     if (o.ts.has_value() != a.timestamps.has_value()) {
       add("timestamps option present/absent differs");
     } else if (o.ts) {

@@ -633,6 +633,7 @@ class TcpScript : public ::testing::Test {
     o.mss = spec->mss;
     o.sack_permitted = spec->sack_ok;
     o.window_scale = spec->wscale;
+    o.fast_open = spec->tfo;
     if (spec->ts) {
       o.timestamps = wire::Timestamps{.val = spec->ts->val.value_or(peer_clock_ms()),
                                       .ecr = spec->ts->ecr.value_or(stack_tsval_)};
