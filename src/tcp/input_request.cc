@@ -83,18 +83,28 @@ void Engine::fill_request(RequestRecord& r, Listener& l, const wire::Packet& syn
   r.synack_sent = now;
 }
 
-void Engine::send_synack(RequestRecord& r, Instant now, bool retransmission,
-                         std::optional<uint32_t> tsval_override,
-                         const std::optional<wire::FastOpenCookie>& fastopen_cookie) {
-  const SynackShape sh = synack_shape(r.listener->opt, r.ts_ok);
-  wire::Packet& p = scratch_packet_;
+namespace {
+
+// A fresh segment from the request's side of its tuple, with the request's next IPv4 ID:
+// what the SYN+ACK and the request's bare ACK share.
+wire::Packet& begin_request_segment(wire::Packet& p, RequestRecord& r) {
   p = wire::Packet{};
   p.ip.src = r.tuple.local_addr;
   p.ip.dst = r.tuple.remote_addr;
   p.ip.id = r.ip_id++;
+  p.tcp.src_port = r.tuple.local_port;
+  p.tcp.dst_port = r.tuple.remote_port;
+  return p;
+}
+
+}  // namespace
+
+void Engine::send_synack(RequestRecord& r, Instant now, bool retransmission,
+                         std::optional<uint32_t> tsval_override,
+                         const std::optional<wire::FastOpenCookie>& fastopen_cookie) {
+  const SynackShape sh = synack_shape(r.listener->opt, r.ts_ok);
+  wire::Packet& p = begin_request_segment(scratch_packet_, r);
   wire::TcpSegment& s = p.tcp;
-  s.src_port = r.tuple.local_port;
-  s.dst_port = r.tuple.remote_port;
   s.seq = r.iss;
   s.ack = r.rcv_nxt();
   s.flags = kSyn | kAck;
@@ -121,14 +131,8 @@ void Engine::send_request_ack(RequestRecord& r, Instant now) {
   // Linux tcp_v4_reqsk_send_ack(): seq = snt_isn + 1, ack = rcv_nxt, the request's window
   // shifted by our scale, timestamps echoing ts_recent.
   const SynackShape sh = synack_shape(r.listener->opt, r.ts_ok);
-  wire::Packet& p = scratch_packet_;
-  p = wire::Packet{};
-  p.ip.src = r.tuple.local_addr;
-  p.ip.dst = r.tuple.remote_addr;
-  p.ip.id = r.ip_id++;
+  wire::Packet& p = begin_request_segment(scratch_packet_, r);
   wire::TcpSegment& s = p.tcp;
-  s.src_port = r.tuple.local_port;
-  s.dst_port = r.tuple.remote_port;
   s.seq = r.iss + 1;
   s.ack = r.rcv_nxt();
   s.flags = kAck;
