@@ -307,6 +307,8 @@ class StackImpl {
     if (k == nullptr) return EBADF;
     if (k->kind == SocketKind::kConnection) {
       const State st = k->tcb->state;
+      // A deferred Fast Open connect counts as connected (Linux inet_stream_connect()).
+      if (k->tcb->fastopen_defer) return EISCONN;
       if (st == State::kSynSent || st == State::kSynReceived) return EALREADY;
       if (st == State::kClosed) return k->tcb->error != 0 ? take_error(s) : EISCONN;
       return EISCONN;
@@ -362,9 +364,11 @@ class StackImpl {
     k->kind = SocketKind::kConnection;
     conns_.insert(*t);
     t->in_table = true;
+    if (t->opt.fastopen_connect) ensure_fastopen_cache();
     engine_.connect(*t, now, old ? &*old : nullptr);
     settle(t);
-    return EINPROGRESS;
+    // TCP_FASTOPEN_CONNECT with a cookie: no SYN yet, connect() succeeds (SPEC §13.3).
+    return t->fastopen_defer ? 0 : EINPROGRESS;
   }
 
   Result<size_t, int> send(SocketId s, std::span<const uint8_t> data, Instant now) {
@@ -383,6 +387,14 @@ class StackImpl {
         if (t.passive) break;  // a Fast Open child sends before the third ACK (SPEC §13.2)
         return Failure{EAGAIN};
       case State::kSynSent:
+        if (t.fastopen_defer) {
+          // The deferred Fast Open SYN leaves now with as much data as it carries; none taken
+          // (the SYN went as a cookie request) is Linux's EINPROGRESS from tcp_sendmsg().
+          const size_t n = engine_.send(t, data, now);
+          settle(&t);
+          if (n == 0) return Failure{EINPROGRESS};
+          return n;
+        }
         return Failure{EAGAIN};
       default:
         return Failure{EPIPE};
@@ -521,8 +533,9 @@ class StackImpl {
     if (rd_done) m |= ready::kIn | ready::kRdHup;
     if (t.rq.readable() > 0) m |= ready::kIn;
     // Linux tcp_poll(): a Fast Open child in SYN-RECEIVED is writable already.
-    const bool connected =
-        t.state != State::kSynSent && (t.state != State::kSynReceived || t.passive);
+    // So is a deferred Fast Open connect: the application must write for the SYN to leave.
+    const bool connected = (t.state != State::kSynSent || t.fastopen_defer) &&
+                           (t.state != State::kSynReceived || t.passive);
     if (connected) {
       if (t.wr_shut || t.done) {
         m |= ready::kOut;
@@ -609,6 +622,17 @@ class StackImpl {
         if (k->listener != nullptr) k->listener->fastopen.max_qlen = k->fastopen_qlen;
         break;
       }
+      case SockOpt::kFastOpenConnect:
+        // Linux do_tcp_setsockopt(TCP_FASTOPEN_CONNECT): 0/1, needs tcp_fastopen 0x1, and
+        // only on a socket still in CLOSE.
+        if (u > 1) return EINVAL;
+        if (!tcp::fastopen_client_enabled(
+                static_cast<uint32_t>(sysctls_.get(SysctlId::kTcpFastopen)))) {
+          return EOPNOTSUPP;
+        }
+        if (k->kind != SocketKind::kFresh) return EINVAL;
+        o.fastopen_connect = u != 0;
+        break;
     }
     if (k->tcb != nullptr) settle(k->tcb);
     return 0;
@@ -650,6 +674,8 @@ class StackImpl {
         return int64_t{k->tcb != nullptr && k->tcb->quick > 0 && !k->tcb->pingpong};
       case SockOpt::kFastOpen:
         return int64_t{k->listener != nullptr ? k->listener->fastopen.max_qlen : k->fastopen_qlen};
+      case SockOpt::kFastOpenConnect:
+        return int64_t{o.fastopen_connect};
     }
     return Failure{EINVAL};
   }
@@ -760,6 +786,15 @@ class StackImpl {
   }
 
   // Frees the Tcb when nothing holds it any more; takes CLOSED ones out of the table.
+  // The Fast Open client cookie cache (SPEC §13.3), made at the first TCP_FASTOPEN_CONNECT
+  // connect(): its hash key is drawn from the stack's Rng then, so stacks that never use Fast
+  // Open as clients draw exactly what they drew before.
+  void ensure_fastopen_cache() {
+    if (fo_cache_) return;
+    fo_cache_.emplace(kFastOpenCacheEntries, KeyedHash::from_rng(rng_));
+    engine_.set_fastopen_cache(&*fo_cache_);
+  }
+
   void settle(Tcb* t) {
     if (t->in_table &&
         (t->state == State::kTimeWait || engine_.fin_wait2_to_table(*t, last_now_))) {
@@ -969,6 +1004,10 @@ class StackImpl {
   wire::Packet pkt_;
   Instant last_now_;
   uint64_t orphans_ = 0;  // orphaned connections not yet CLOSED or in TIME-WAIT
+  // Destinations whose Fast Open cookie is remembered (Linux keeps them in tcp_metrics,
+  // whose table has thousands of rows on a typical host; the least recently used goes first).
+  static constexpr size_t kFastOpenCacheEntries = 1024;
+  std::optional<tcp::FastOpenClientCache> fo_cache_;
   std::vector<Socket> sockets_;
   std::vector<SocketId> free_sockets_;
   std::unordered_map<uint64_t, tcp::Listener*> listeners_;

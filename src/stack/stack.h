@@ -77,6 +77,11 @@ enum class SockOpt : uint8_t {
   // TCP_FASTOPEN (SPEC §13.2): the listener's Fast Open queue length, min(v, somaxconn); set
   // before or after listen(); get returns the limit in force (Linux fastopenq.max_qlen).
   kFastOpen,
+  // TCP_FASTOPEN_CONNECT (SPEC §13.3), 0/1, before connect() only; EOPNOTSUPP unless
+  // net.ipv4.tcp_fastopen has 0x1. With a cookie cached (or 0x4) connect() returns 0 without
+  // sending and the first send() puts its data in the SYN; without one connect() sends the SYN
+  // with a cookie request at once (Linux tcp_fastopen_defer_connect()).
+  kFastOpenConnect,
 };
 
 // What `ss`, TCP_INFO and tests read about one socket or connection.

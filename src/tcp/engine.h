@@ -14,6 +14,7 @@
 //   output.cc           output(): what to send now, from the Tcb alone; segment building
 //   timers.cc           the deadlines, arm(), on_timer()
 //   user_calls.cc       connect/send/recv/shutdown/close/abort, state changes and aborts
+//   fastopen_client.cc  TCP_FASTOPEN_CONNECT: the deferred SYN with data, the SYN+ACK's cookie
 // Input never builds a segment: it changes state and sets Tcb::want_* flags; output() turns
 // them into segments and timers.cc re-arms the Tcb's one TimerEntry. RST replies to a segment
 // (not from a Tcb's state) are the exception: reply_reset() answers that segment at once.
@@ -39,6 +40,7 @@
 #include "stack/sysctl.h"
 #include "stack/timer_wheel.h"
 #include "stack/trace.h"
+#include "tcp/fastopen.h"
 #include "tcp/isn.h"
 #include "tcp/listener.h"
 #include "tcp/request_record.h"
@@ -191,6 +193,9 @@ class Engine {
   // The host's orphan count (the stack owns it), for the timer path of tcp_max_orphans
   // (Linux tcp_out_of_resources()); null: never out of resources.
   void set_orphan_count(const uint64_t* orphans) { orphans_ = orphans; }
+  // The host's Fast Open client cookie cache (the stack owns it; SPEC §13.3); null: Fast Open
+  // connects plan as if nothing were cached and learn nothing.
+  void set_fastopen_cache(FastOpenClientCache* cache) { fo_cache_ = cache; }
   [[nodiscard]] stack::Counters& counters() { return counters_; }
   [[nodiscard]] static stack::TraceTuple trace_tuple(const Tcb& t);
   // The ISN for a new connection with this tuple (SPEC §4.4).
@@ -199,6 +204,16 @@ class Engine {
 
  private:
   enum class Verdict : uint8_t { kContinue, kDrop, kDropAck, kDropRst, kDone };
+
+  // fastopen_client.cc (SPEC §13.3)
+  [[nodiscard]] FastOpenClientPlan fastopen_plan(const Tcb& t, Instant now);
+  // connect() with TCP_FASTOPEN_CONNECT: true when the SYN waits for the first send().
+  bool fastopen_connect(Tcb& t, Instant now);
+  // The first send() on a deferred connect: the SYN, with as much of `data` as it may carry.
+  size_t fastopen_send(Tcb& t, std::span<const uint8_t> data, Instant now);
+  // The SYN+ACK of a Fast Open SYN (snd_una already moved): cache, counters, data resend.
+  void fastopen_synack(Tcb& t, const wire::TcpSegment& s, Instant now);
+  void send_first_syn(Tcb& t, Instant now);
 
   // input_handshake.cc
   void input_syn_sent(Tcb& t, const wire::Packet& p, Instant now);
@@ -297,6 +312,10 @@ class Engine {
   IsnGenerator isn_;
   PacketOutput& out_;
   const uint64_t* orphans_ = nullptr;
+  FastOpenClientCache* fo_cache_ = nullptr;
+  // The Fast Open option of the SYN being sent first (Tcb::fastopen_syn): set just before that
+  // SYN is output, so the Tcb need not hold a cookie for its whole life.
+  wire::FastOpenCookie fo_syn_option_{};
   // Host-wide challenge ACK budget (tcp_challenge_ack_limit per second).
   Instant challenge_window_start_ = Instant::infinite();
   int64_t challenge_count_ = 0;

@@ -129,6 +129,9 @@ void Engine::input_syn_sent(Tcb& t, const wire::Packet& p, Instant now) {
     }
     t.rtt_timing = false;
     established(t, now);
+    // SPEC §13.3, Linux tcp_rcv_fastopen_synack(): learn the cookie; SYN data the SYN+ACK does
+    // not cover goes again now, carrying the third ACK.
+    if (t.fastopen_syn || t.fastopen_syn_data) fastopen_synack(t, s, now);
     // Linux sends the third ACK at once (unless it has data to piggyback it on, which the
     // output below does anyway).
     // Data or FIN on a SYN+ACK (Fast Open servers) is not taken: the ACK covers only the

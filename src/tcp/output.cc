@@ -66,8 +66,14 @@ void Engine::output(Tcb& t, Instant now) {
       t.rtt_seq = t.iss + 1;
       t.rtt_time = now;
     }
-    send_segment(t, synack ? (kSyn | kAck) : kSyn, t.iss, 0, now, retransmission);
-    if (t.snd_nxt == t.iss) t.snd_nxt = t.iss + 1;
+    // A Fast Open SYN carries what fastopen_send() queued (SPEC §13.3); a retransmitted SYN
+    // never does (Linux resends the SYN alone; the data follows the handshake).
+    uint32_t syn_len = 0;
+    if (!synack && !retransmission && t.fastopen_syn_data) {
+      syn_len = static_cast<uint32_t>(t.sq.end_seq() - (t.iss + 1));
+    }
+    send_segment(t, synack ? (kSyn | kAck) : kSyn, t.iss, syn_len, now, retransmission);
+    if (t.snd_nxt == t.iss) t.snd_nxt = t.iss + 1 + syn_len;
     if (t.snd_max < t.snd_nxt) t.snd_max = t.snd_nxt;
   }
   if (t.state == State::kSynSent) {
@@ -279,6 +285,7 @@ void Engine::send_segment(Tcb& t, uint8_t flags, SeqNum seq, uint32_t len, Insta
     if (synack ? t.ws_ok : sc.get_bool(stack::SysctlId::kTcpWindowScaling)) {
       o.window_scale = t.rcv_wscale;
     }
+    if (!synack && !retransmission && t.fastopen_syn) o.fast_open = fo_syn_option_;
   } else {
     s.window = (flags & kRst) != 0 && (flags & kAck) == 0 ? 0 : select_window(t);
     if (t.ts_ok) o.timestamps = wire::Timestamps{tsval(t, now), t.ts_recent};
@@ -291,7 +298,9 @@ void Engine::send_segment(Tcb& t, uint8_t flags, SeqNum seq, uint32_t len, Insta
     }
   }
   if (len > 0) {
-    const size_t n = t.sq.copy_out(seq, std::span<uint8_t>(scratch_payload_.data(), len));
+    // A SYN's data starts after the SYN's own sequence number (Fast Open).
+    const size_t n =
+        t.sq.copy_out(syn ? seq + 1 : seq, std::span<uint8_t>(scratch_payload_.data(), len));
     s.payload = std::span<const uint8_t>(scratch_payload_.data(), n);
   }
   transmit(p, &t, now);

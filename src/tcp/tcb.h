@@ -66,6 +66,8 @@ struct TcbOptions {
   bool keepalive : 1 = false;    // SO_KEEPALIVE
   bool nodelay : 1 = false;      // TCP_NODELAY
   bool reuse_addr : 1 = false;   // SO_REUSEADDR
+  // TCP_FASTOPEN_CONNECT (SPEC §13.3): connect() may defer the SYN to the first send().
+  bool fastopen_connect : 1 = false;
 };
 
 class Tcb : public stack::TimerEntry {
@@ -149,6 +151,13 @@ class Tcb : public stack::TimerEntry {
   bool port_autobind : 1 = false;
   bool port_reuse : 1 = false;
   bool fastopen_pending : 1 = false;  // a Fast Open child counted in its listener's TFO queue
+  // Fast Open client (SPEC §13.3, Linux defer_connect / syn_fastopen / syn_fastopen_exp /
+  // syn_data): connect() deferred the SYN to the first send(); our first SYN carried the Fast
+  // Open option (a cookie or a cookie request), in its experimental form; it carried data.
+  bool fastopen_defer : 1 = false;
+  bool fastopen_syn : 1 = false;
+  bool fastopen_exp : 1 = false;
+  bool fastopen_syn_data : 1 = false;
 
   CongestionControl cc{CongestionAlgorithm::kNewReno, SeqNum{0}};
   TcbOptions opt;

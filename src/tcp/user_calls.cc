@@ -139,6 +139,12 @@ void Engine::connect(Tcb& t, Instant now, const TimeWaitRecord* reuse) {
   // (Linux tcp_connect_init(): 64240 for MSS 1460).
   t.rcv_wnd = initial_window(t.window_clamp, t.adv_mss);
   t.rcv_ssthresh = t.rcv_wnd;
+  if (t.opt.fastopen_connect && fastopen_connect(t, now)) {
+    // SPEC §13.3, Linux tcp_v4_connect() → tcp_fastopen_defer_connect(): SYN-SENT with the
+    // port bound, and no SYN until the first send() (fastopen_client.cc).
+    set_state(t, State::kSynSent, now);
+    return;
+  }
   t.retrans_stamp = now;  // SYN-SENT's give-up clock starts at the first SYN (tcp_connect())
   t.want_syn = true;
   counters_.inc(Counter::kTcpActiveOpens);
@@ -147,6 +153,7 @@ void Engine::connect(Tcb& t, Instant now, const TimeWaitRecord* reuse) {
 }
 
 size_t Engine::send(Tcb& t, std::span<const uint8_t> data, Instant now) {
+  if (t.fastopen_defer) return fastopen_send(t, data, now);
   const size_t n = t.sq.write(data);
   if (n > 0) flush(t, now);
   return n;
