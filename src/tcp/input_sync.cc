@@ -4,8 +4,10 @@
 //   1. sequence          Linux tcp_sequence(): the segment must overlap [rcv_wup, rcv_nxt +
 //   RCV.WND]
 //   2. RST               RFC 5961 §3: exact rcv_nxt resets, elsewhere in window a challenge ACK
-//   3. SYN               RFC 5961 §4: challenge ACK
-//   4. ACK               SYN-RECEIVED -> ESTABLISHED; RFC 5961 §5 range check; snd_una, RTT,
+//   3. SYN               RFC 5961 §4: challenge ACK (but the peer's SYN+ACK in simultaneous
+//                        open passes, Linux 6.11+)
+//   4. ACK               SYN-RECEIVED -> ESTABLISHED (a socket with an owner stops there,
+//                        Linux 6.11+); RFC 5961 §5 range check; snd_una, RTT,
 //                        congestion control (NewReno, RFC 6582), window update (Linux
 //                        tcp_may_update_window()), FIN acknowledged -> state changes
 //   5. URG               ignored (SPEC §1.2)
@@ -199,9 +201,10 @@ Engine::Verdict Engine::check_rst(Tcb& t, const wire::Packet& p, Instant now) {
 Engine::Verdict Engine::check_syn(Tcb& t, const wire::Packet& p, Instant now) {
   const wire::TcpSegment& s = p.tcp;
   if (!s.has(kSyn)) return Verdict::kContinue;
-  // Linux tcp_validate_incoming(): in simultaneous open, the peer's retransmitted SYN+ACK
-  // acknowledging ours passes.
-  if (t.state == State::kSynReceived && s.has(kAck) && s.seq + 1 == t.rcv_nxt() &&
+  // Linux 6.11+ tcp_validate_incoming() (commit 23e89e8ee7be): in simultaneous open, the
+  // peer's SYN+ACK (no data, repeating the SYN we have, acknowledging ours) passes on a socket
+  // with an owner; process_ack() then completes the open without a reply.
+  if (t.state == State::kSynReceived && t.socket != 0 && s.has(kAck) && s.seq + 1 == t.rcv_nxt() &&
       s.seq_len() == 1 && s.ack == t.snd_nxt) {
     return Verdict::kContinue;
   }
@@ -260,6 +263,12 @@ Engine::Verdict Engine::process_ack(Tcb& t, const wire::Packet& p, Instant now) 
     t.rtt_timing = false;
     store_ts_recent(t, s, now);
     established(t, now);
+    // Linux 6.11+ tcp_rcv_state_process() (commit 23e89e8ee7be), TCP_SYN_RECV: once a socket
+    // that has an owner (sk->sk_socket: a connect() socket in simultaneous open, or a Fast
+    // Open child already accepted) is ESTABLISHED, the segment is consumed: no text, no FIN,
+    // no ACK in reply. So the peer's SYN+ACK crossing ours completes the open silently and
+    // RFC 9293 §3.5 figure 7 takes four segments (SPEC §4.3).
+    if (t.socket != 0) return Verdict::kDone;
     return Verdict::kContinue;
   }
   // RFC 5961 §5.2 (SPEC §10.3): an ACK for data never sent, or older than the largest window
@@ -359,9 +368,9 @@ Engine::Verdict Engine::process_text(Tcb& t, const wire::Packet& p, Instant now)
   const bool fin = s.has(kFin);
   const auto len = static_cast<uint32_t>(s.payload.size());
   if (s.seq_len() > 0 && s.seq + s.seq_len() <= t.rcv_nxt()) {
-    // Everything in it was received before (a retransmission, or the peer's SYN+ACK crossing
-    // ours in simultaneous open): ACK at once (Linux tcp_data_queue(), "force an immediate
-    // ack").
+    // Everything in it was received before (a retransmission; or the peer's SYN+ACK
+    // retransmitted once ESTABLISHED): ACK at once (Linux tcp_data_queue(), "force an
+    // immediate ack").
     if (t.want_delack) counters_.inc(Counter::kTcpExtDelayedACKLost);
     t.quick = kMaxQuickAcks;
     return Verdict::kDropAck;
