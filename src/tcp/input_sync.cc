@@ -36,6 +36,30 @@ namespace {
 constexpr uint8_t kMaxQuickAcks = 16;                                // Linux TCP_MAX_QUICKACKS
 constexpr int32_t kPawsWindow = 1;                                   // Linux TCP_PAWS_WINDOW
 constexpr Duration kPaws24Days = Duration::seconds(24 * 24 * 3600);  // TCP_PAWS_24DAYS
+
+void ack_probe(Tcb& t, uint32_t mss, Instant now) {
+  // Linux tcp_ack() -> tcp_ack_probe(), on every acceptable ACK while nothing is in flight.
+  // The head of the send queue is taken as one segment of at most `mss` (current_mss()),
+  // with the FIN when it fits behind the data in it (tcp_send_fin() puts it on the tail skb).
+  const uint32_t unsent = t.sq.unsent(t.snd_nxt);
+  const auto fin = t.sq.fin_seq();
+  const bool fin_waiting = fin.has_value() && t.snd_nxt + unsent == *fin;
+  if (unsent == 0 && !fin_waiting) return;  // no send head: the probe timer finds nothing
+  uint32_t head = std::min(unsent, mss);
+  if (fin_waiting && unsent <= mss) head += 1;
+  if (t.snd_nxt + head <= t.snd_una + t.snd_wnd) {
+    // The head fits: probing is over (output() sends it).
+    t.rtt.reset_backoff();
+    t.probes_started = Instant::infinite();
+    t.persist = false;
+    t.rexmit_at = Instant::infinite();
+    return;
+  }
+  // Still no usable window: the probe timer restarts from this answer with the backed-off
+  // interval, so each gap between probes is one RTT longer than the interval itself.
+  t.rexmit_at = now + t.rtt.probe0_interval(t.rtt.config().rto_max);
+}
+
 }  // namespace
 
 InputResult Engine::input(Tcb& t, const wire::Packet& p, Instant now) {
@@ -219,13 +243,6 @@ void Engine::update_window(Tcb& t, const wire::TcpSegment& s) {
   // Linux tcp_may_update_window().
   if (s.ack > t.snd_una || s.seq > t.snd_wl1 ||
       (s.seq == t.snd_wl1 && (nwin > t.snd_wnd || nwin == 0))) {
-    if (t.persist && nwin > 0 && t.snd_wnd == 0) {
-      // Linux tcp_ack_probe(): the window opened, probing is over.
-      t.rtt.reset_backoff();
-      t.probes_started = Instant::infinite();
-      t.persist = false;
-      t.rexmit_at = Instant::infinite();
-    }
     t.snd_wnd = nwin;
     t.snd_wl1 = s.seq;
     t.max_window = std::max(t.max_window, nwin);
@@ -282,6 +299,7 @@ Engine::Verdict Engine::process_ack(Tcb& t, const wire::Packet& p, Instant now) 
   if (s.ack < t.snd_una) return Verdict::kContinue;  // old ACK: ignore it, keep the text
 
   t.probes_out = 0;  // Linux tcp_ack(): the peer is alive
+  const bool prior_packets = t.has_unacked();
   const uint32_t mss = t.snd_mss;
   const uint32_t prior_in_flight = t.in_flight();
   const uint32_t prior_wnd = t.snd_wnd;
@@ -336,6 +354,7 @@ Engine::Verdict Engine::process_ack(Tcb& t, const wire::Packet& p, Instant now) 
       t.rexmit_at = Instant::infinite();  // re-armed from now after the retransmission
     }
   }
+  if (!prior_packets && t.persist) ack_probe(t, current_mss(t), now);
   if (t.opt.keepalive) arm_keepalive(t, now);
   return Verdict::kContinue;
 }
