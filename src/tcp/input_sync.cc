@@ -4,8 +4,10 @@
 //   1. sequence          Linux tcp_sequence(): the segment must overlap [rcv_wup, rcv_nxt +
 //   RCV.WND]
 //   2. RST               RFC 5961 §3: exact rcv_nxt resets, elsewhere in window a challenge ACK
-//   3. SYN               RFC 5961 §4: challenge ACK
-//   4. ACK               SYN-RECEIVED -> ESTABLISHED; RFC 5961 §5 range check; snd_una, RTT,
+//   3. SYN               RFC 5961 §4: challenge ACK (but the peer's SYN+ACK in simultaneous
+//                        open passes, Linux 6.11+)
+//   4. ACK               SYN-RECEIVED -> ESTABLISHED (a socket with an owner stops there,
+//                        Linux 6.11+); RFC 5961 §5 range check; snd_una, RTT,
 //                        congestion control (NewReno, RFC 6582), window update (Linux
 //                        tcp_may_update_window()), FIN acknowledged -> state changes
 //   5. URG               ignored (SPEC §1.2)
@@ -34,6 +36,30 @@ namespace {
 constexpr uint8_t kMaxQuickAcks = 16;                                // Linux TCP_MAX_QUICKACKS
 constexpr int32_t kPawsWindow = 1;                                   // Linux TCP_PAWS_WINDOW
 constexpr Duration kPaws24Days = Duration::seconds(24 * 24 * 3600);  // TCP_PAWS_24DAYS
+
+void ack_probe(Tcb& t, uint32_t mss, Instant now) {
+  // Linux tcp_ack() -> tcp_ack_probe(), on every acceptable ACK while nothing is in flight.
+  // The head of the send queue is taken as one segment of at most `mss` (current_mss()),
+  // with the FIN when it fits behind the data in it (tcp_send_fin() puts it on the tail skb).
+  const uint32_t unsent = t.sq.unsent(t.snd_nxt);
+  const auto fin = t.sq.fin_seq();
+  const bool fin_waiting = fin.has_value() && t.snd_nxt + unsent == *fin;
+  if (unsent == 0 && !fin_waiting) return;  // no send head: the probe timer finds nothing
+  uint32_t head = std::min(unsent, mss);
+  if (fin_waiting && unsent <= mss) head += 1;
+  if (t.snd_nxt + head <= t.snd_una + t.snd_wnd) {
+    // The head fits: probing is over (output() sends it).
+    t.rtt.reset_backoff();
+    t.probes_started = Instant::infinite();
+    t.persist = false;
+    t.rexmit_at = Instant::infinite();
+    return;
+  }
+  // Still no usable window: the probe timer restarts from this answer with the backed-off
+  // interval, so each gap between probes is one RTT longer than the interval itself.
+  t.rexmit_at = now + t.rtt.probe0_interval(t.rtt.config().rto_max);
+}
+
 }  // namespace
 
 InputResult Engine::input(Tcb& t, const wire::Packet& p, Instant now) {
@@ -199,9 +225,10 @@ Engine::Verdict Engine::check_rst(Tcb& t, const wire::Packet& p, Instant now) {
 Engine::Verdict Engine::check_syn(Tcb& t, const wire::Packet& p, Instant now) {
   const wire::TcpSegment& s = p.tcp;
   if (!s.has(kSyn)) return Verdict::kContinue;
-  // Linux tcp_validate_incoming(): in simultaneous open, the peer's retransmitted SYN+ACK
-  // acknowledging ours passes.
-  if (t.state == State::kSynReceived && s.has(kAck) && s.seq + 1 == t.rcv_nxt() &&
+  // Linux 6.11+ tcp_validate_incoming() (commit 23e89e8ee7be): in simultaneous open, the
+  // peer's SYN+ACK (no data, repeating the SYN we have, acknowledging ours) passes on a socket
+  // with an owner; process_ack() then completes the open without a reply.
+  if (t.state == State::kSynReceived && t.socket != 0 && s.has(kAck) && s.seq + 1 == t.rcv_nxt() &&
       s.seq_len() == 1 && s.ack == t.snd_nxt) {
     return Verdict::kContinue;
   }
@@ -216,13 +243,6 @@ void Engine::update_window(Tcb& t, const wire::TcpSegment& s) {
   // Linux tcp_may_update_window().
   if (s.ack > t.snd_una || s.seq > t.snd_wl1 ||
       (s.seq == t.snd_wl1 && (nwin > t.snd_wnd || nwin == 0))) {
-    if (t.persist && nwin > 0 && t.snd_wnd == 0) {
-      // Linux tcp_ack_probe(): the window opened, probing is over.
-      t.rtt.reset_backoff();
-      t.probes_started = Instant::infinite();
-      t.persist = false;
-      t.rexmit_at = Instant::infinite();
-    }
     t.snd_wnd = nwin;
     t.snd_wl1 = s.seq;
     t.max_window = std::max(t.max_window, nwin);
@@ -260,6 +280,12 @@ Engine::Verdict Engine::process_ack(Tcb& t, const wire::Packet& p, Instant now) 
     t.rtt_timing = false;
     store_ts_recent(t, s, now);
     established(t, now);
+    // Linux 6.11+ tcp_rcv_state_process() (commit 23e89e8ee7be), TCP_SYN_RECV: once a socket
+    // that has an owner (sk->sk_socket: a connect() socket in simultaneous open, or a Fast
+    // Open child already accepted) is ESTABLISHED, the segment is consumed: no text, no FIN,
+    // no ACK in reply. So the peer's SYN+ACK crossing ours completes the open silently and
+    // RFC 9293 §3.5 figure 7 takes four segments (SPEC §4.3).
+    if (t.socket != 0) return Verdict::kDone;
     return Verdict::kContinue;
   }
   // RFC 5961 §5.2 (SPEC §10.3): an ACK for data never sent, or older than the largest window
@@ -273,6 +299,7 @@ Engine::Verdict Engine::process_ack(Tcb& t, const wire::Packet& p, Instant now) 
   if (s.ack < t.snd_una) return Verdict::kContinue;  // old ACK: ignore it, keep the text
 
   t.probes_out = 0;  // Linux tcp_ack(): the peer is alive
+  const bool prior_packets = t.has_unacked();
   const uint32_t mss = t.snd_mss;
   const uint32_t prior_in_flight = t.in_flight();
   const uint32_t prior_wnd = t.snd_wnd;
@@ -327,6 +354,7 @@ Engine::Verdict Engine::process_ack(Tcb& t, const wire::Packet& p, Instant now) 
       t.rexmit_at = Instant::infinite();  // re-armed from now after the retransmission
     }
   }
+  if (!prior_packets && t.persist) ack_probe(t, current_mss(t), now);
   if (t.opt.keepalive) arm_keepalive(t, now);
   return Verdict::kContinue;
 }
@@ -359,9 +387,9 @@ Engine::Verdict Engine::process_text(Tcb& t, const wire::Packet& p, Instant now)
   const bool fin = s.has(kFin);
   const auto len = static_cast<uint32_t>(s.payload.size());
   if (s.seq_len() > 0 && s.seq + s.seq_len() <= t.rcv_nxt()) {
-    // Everything in it was received before (a retransmission, or the peer's SYN+ACK crossing
-    // ours in simultaneous open): ACK at once (Linux tcp_data_queue(), "force an immediate
-    // ack").
+    // Everything in it was received before (a retransmission; or the peer's SYN+ACK
+    // retransmitted once ESTABLISHED): ACK at once (Linux tcp_data_queue(), "force an
+    // immediate ack").
     if (t.want_delack) counters_.inc(Counter::kTcpExtDelayedACKLost);
     t.quick = kMaxQuickAcks;
     return Verdict::kDropAck;

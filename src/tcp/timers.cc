@@ -276,12 +276,17 @@ void Engine::on_persist_timer(Tcb& t, Instant now) {
                    t.snd_nxt < t.snd_max);
       t.snd_nxt += len;
       if (t.snd_max < t.snd_nxt) t.snd_max = t.snd_nxt;
+      // Linux tcp_send_probe0(): data in flight now, so probing is over (probes_out, backoff
+      // and the probe start cleared; output() arms the RTO). Not a TCPWinProbe: Linux counts
+      // that MIB only in tcp_xmit_probe_skb(), the bare probe below.
       t.persist = false;
-      counters_.inc(Counter::kTcpExtTCPWinProbe);
-      return;  // in flight now: output() arms the RTO
+      t.probes_out = 0;
+      t.probes_started = Instant::infinite();
+      t.rtt.reset_backoff();
+      return;
     }
   }
-  counters_.inc(Counter::kTcpExtTCPWinProbe);
+  counters_.inc(Counter::kTcpExtTCPWinProbe);  // Linux tcp_xmit_probe_skb()
   t.want_probe = true;
   ++t.probes_out;
   t.rtt.on_retransmit_timeout(/*exponential=*/false);  // icsk_backoff++ only

@@ -98,8 +98,8 @@ TEST_F(EngineBehaviour, InitialWindowTenThenFastRetransmitOnThirdDupAck) {
 }
 
 // SPEC §7.2: data waits behind a zero window; the persist timer probes with seq = snd_una - 1
-// after max(RTO, 200 ms), backing off (Linux tcp_probe_timer), and the window opening lets
-// the data go.
+// after max(RTO, 200 ms), backing off (Linux tcp_probe_timer), restarted from each window-0
+// answer (tcp_ack_probe), and the window opening lets the data go.
 TEST_F(EngineBehaviour, ZeroWindowProbesThenSendsWhenWindowOpens) {
   const SocketId s = establish_active();
   inject(at(500_ms), {.flags = ack, .seq = 1, .ack = 1, .win = 0});
@@ -107,9 +107,10 @@ TEST_F(EngineBehaviour, ZeroWindowProbesThenSendsWhenWindowOpens) {
   expect_nothing_until(at(1200_ms));
   expect(at(1200_ms), {.flags = ack, .seq = 0, .ack = 1, .len = 0});
   inject(at(1210_ms), {.flags = ack, .seq = 1, .ack = 1, .win = 0});
-  expect(at(1600_ms), {.flags = ack, .seq = 0, .ack = 1, .len = 0});
-  inject(at(1610_ms), {.flags = ack, .seq = 1, .ack = 1, .win = 100});
-  expect(at(1610_ms), {.flags = psh_ack, .seq = 1, .ack = 1, .len = 100});
+  expect_nothing_until(at(1610_ms));
+  expect(at(1610_ms), {.flags = ack, .seq = 0, .ack = 1, .len = 0});
+  inject(at(1620_ms), {.flags = ack, .seq = 1, .ack = 1, .win = 100});
+  expect(at(1620_ms), {.flags = psh_ack, .seq = 1, .ack = 1, .len = 100});
   EXPECT_EQ(stack().counters()[Counter::kTcpExtTCPWinProbe], 2u);
 }
 
