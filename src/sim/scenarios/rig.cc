@@ -24,7 +24,10 @@ SegmentSeen seen(const stack::Event& e) {
                      .flags = t.flags,
                      .seq = t.seq.raw(),
                      .ack = t.ack.raw(),
-                     .len = t.payload.size()};
+                     .len = t.payload.size(),
+                     .local_port = e.tuple.local_port,
+                     .remote_port = e.tuple.remote_port,
+                     .window = t.window};
 }
 
 }  // namespace
@@ -47,7 +50,11 @@ void HostLog::on_event(const stack::Event& e) {
       break;
     case stack::EventKind::kStateChange:
       if (listener) break;
-      states.push_back(StateSeen{.at = e.at, .from = e.old_state, .to = e.new_state});
+      states.push_back(StateSeen{.at = e.at,
+                                 .from = e.old_state,
+                                 .to = e.new_state,
+                                 .local_port = e.tuple.local_port,
+                                 .remote_port = e.tuple.remote_port});
       if (on_state_) on_state_(states.back());
       break;
     case stack::EventKind::kTimerFired:
@@ -55,6 +62,9 @@ void HostLog::on_event(const stack::Event& e) {
       break;
     case stack::EventKind::kAbort:
       aborts.emplace_back(e.reason);
+      break;
+    case stack::EventKind::kLog:
+      logs.push_back(stack::linux_log_text(e));
       break;
     default:
       break;
@@ -150,17 +160,24 @@ bool Rig::open() {
   return true;
 }
 
-SocketId Rig::listen() {
+Duration Rig::latency() {
+  return kLatency;
+}
+
+SocketId Rig::listen(int backlog) {
   auto s = server().socket();
   if (!s) return kNoSocket;
   if (server().bind(s.value(), server_endpoint()) != 0) return kNoSocket;
-  if (server().listen(s.value(), 16, sim_.now()) != 0) return kNoSocket;
+  if (server().listen(s.value(), backlog, sim_.now()) != 0) return kNoSocket;
   return s.value();
 }
 
-SocketId Rig::connect() {
+SocketId Rig::connect(uint16_t local_port, const std::function<void(SocketId)>& before) {
   auto s = client().socket();
   if (!s) return kNoSocket;
+  if (before) before(s.value());
+  if (local_port != 0 && client().bind(s.value(), Endpoint{kClientAddr, local_port}) != 0)
+    return kNoSocket;
   const int rc = client().connect(s.value(), server_endpoint(), sim_.now());
   if (rc != 0 && rc != EINPROGRESS) return kNoSocket;
   if (auto info = client().info(s.value())) client_ep_ = info.value().local;

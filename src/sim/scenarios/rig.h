@@ -44,6 +44,9 @@ struct SegmentSeen {
   uint32_t seq = 0;
   uint32_t ack = 0;
   size_t len = 0;
+  uint16_t local_port = 0;  // which connection (scenarios with several tell them apart)
+  uint16_t remote_port = 0;
+  uint16_t window = 0;  // as on the wire (unscaled)
   [[nodiscard]] bool has(uint8_t f) const { return (flags & f) != 0; }
   [[nodiscard]] bool is(uint8_t f) const { return flags == f; }
 };
@@ -52,6 +55,8 @@ struct StateSeen {
   Instant at;
   tcp::State from = tcp::State::kClosed;
   tcp::State to = tcp::State::kClosed;
+  uint16_t local_port = 0;
+  uint16_t remote_port = 0;
 };
 
 struct TimerSeen {
@@ -71,6 +76,7 @@ class HostLog final : public stack::TraceSink {
   std::vector<StateSeen> states;
   std::vector<TimerSeen> timers;
   std::vector<std::string> aborts;
+  std::vector<std::string> logs;  // kernel-log lines in Linux's wording (stack::linux_log_text)
 
   // Segments sent with every flag of `all` set (and, if `none`, none of those).
   [[nodiscard]] std::vector<SegmentSeen> sent_with(uint8_t all, uint8_t none = 0) const;
@@ -91,6 +97,8 @@ class HostLog final : public stack::TraceSink {
 class Rig {
  public:
   static constexpr uint16_t kServerPort = 80;
+  // The cable's one-way delay (the round trip is twice this).
+  [[nodiscard]] static Duration latency();
 
   explicit Rig(const RunContext& ctx);
   ~Rig();
@@ -115,10 +123,11 @@ class Rig {
   void set_client_app(std::function<void(Instant)> app) { client_app_ = std::move(app); }
   void set_server_app(std::function<void(Instant)> app) { server_app_ = std::move(app); }
 
-  // Server: socket, bind 10.0.0.2:80, listen. Client: socket, connect (SYN goes out now).
+  // Server: socket, bind 10.0.0.2:80, listen. Client: socket, connect (SYN goes out now),
+  // from `local_port` when not 0, after `before` (socket options) ran on the new socket.
   // Return the socket or kNoSocket.
-  SocketId listen();
-  SocketId connect();
+  SocketId listen(int backlog = 16);
+  SocketId connect(uint16_t local_port = 0, const std::function<void(SocketId)>& before = {});
   // Both hosts re-read their deadlines (after socket calls made outside an event).
   void poke();
   // Hands `ipv4_packet` to the client's stack at `at`, as if it had just arrived (a segment no
