@@ -18,6 +18,8 @@ set(synack_scenarios
   third-ack-lost
   keepalive-restarted-peer
   peer-crash-mid-transfer
+
+  simultaneous-open
 )
 foreach(name IN LISTS synack_scenarios)
   synack_expect(cli.sim.${name} 0 "^outcome  : ok: " sim run ${name} --quiet)
@@ -105,3 +107,4 @@ synack_expect(cli.sim.peer_crash_retries15 0 "15 retransmissions, ETIMEDOUT .* a
               sim run peer-crash-mid-transfer --quiet)
 synack_expect(cli.sim.peer_crash_retries5 0 "5 retransmissions, ETIMEDOUT .* at 14\\.050000 s"
               sim run peer-crash-mid-transfer --quiet --sysctl net.ipv4.tcp_retries2=5)
+

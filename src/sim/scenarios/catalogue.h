@@ -21,4 +21,7 @@ const Scenario& third_ack_lost();
 const Scenario& keepalive_restarted_peer();
 const Scenario& peer_crash_mid_transfer();
 
+// SPEC §17 part A (simultaneous open, orphans, accept queue, Fast Open).
+const Scenario& simultaneous_open();
+
 }  // namespace synack::sim::scenarios
