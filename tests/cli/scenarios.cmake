@@ -20,6 +20,7 @@ set(synack_scenarios
   peer-crash-mid-transfer
 
   simultaneous-open
+  zero-window-fin-wait1
 )
 foreach(name IN LISTS synack_scenarios)
   synack_expect(cli.sim.${name} 0 "^outcome  : ok: " sim run ${name} --quiet)
@@ -108,3 +109,8 @@ synack_expect(cli.sim.peer_crash_retries15 0 "15 retransmissions, ETIMEDOUT .* a
 synack_expect(cli.sim.peer_crash_retries5 0 "5 retransmissions, ETIMEDOUT .* at 14\\.050000 s"
               sim run peer-crash-mid-transfer --quiet --sysctl net.ipv4.tcp_retries2=5)
 
+# SPEC §17 part A: the settings each story names change its expectation with them.
+# zero-window-fin-wait1: tcp_orphan_retries = 12 adds two 120 s intervals (12 probes).
+synack_expect(cli.sim.zero_window_orphan_retries_12 0
+              "^outcome  : ok: orphan killed in FIN-WAIT-1 at 590\\.725000 s after 12 zero-window probes"
+              sim run zero-window-fin-wait1 --quiet --sysctl net.ipv4.tcp_orphan_retries=12)

@@ -25,6 +25,7 @@ std::span<const Scenario* const> all() {
       &peer_crash_mid_transfer(),   //
 
       &simultaneous_open(),      //
+      &zero_window_fin_wait1(),  //
   };
   return kAll;
 }
