@@ -21,6 +21,7 @@ set(synack_scenarios
 
   simultaneous-open
   zero-window-fin-wait1
+  max-orphans
 )
 foreach(name IN LISTS synack_scenarios)
   synack_expect(cli.sim.${name} 0 "^outcome  : ok: " sim run ${name} --quiet)
@@ -114,3 +115,6 @@ synack_expect(cli.sim.peer_crash_retries5 0 "5 retransmissions, ETIMEDOUT .* at 
 synack_expect(cli.sim.zero_window_orphan_retries_12 0
               "^outcome  : ok: orphan killed in FIN-WAIT-1 at 590\\.725000 s after 12 zero-window probes"
               sim run zero-window-fin-wait1 --quiet --sysctl net.ipv4.tcp_orphan_retries=12)
+# max-orphans with a cap of 6: the last two of eight closes are reset.
+synack_expect(cli.sim.max_orphans_6 0 "^outcome  : ok: .*2 reset with TCPAbortOnMemory, 6 kept as orphans \\(ooooooRR\\)"
+              sim run max-orphans --quiet --sysctl net.ipv4.tcp_max_orphans=6)

@@ -24,5 +24,6 @@ const Scenario& peer_crash_mid_transfer();
 // SPEC §17 part A (simultaneous open, orphans, accept queue, Fast Open).
 const Scenario& simultaneous_open();
 const Scenario& zero_window_fin_wait1();
+const Scenario& max_orphans();
 
 }  // namespace synack::sim::scenarios

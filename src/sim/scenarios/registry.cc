@@ -26,6 +26,7 @@ std::span<const Scenario* const> all() {
 
       &simultaneous_open(),      //
       &zero_window_fin_wait1(),  //
+      &max_orphans(),            //
   };
   return kAll;
 }
