@@ -22,6 +22,7 @@ set(synack_scenarios
   simultaneous-open
   zero-window-fin-wait1
   max-orphans
+  accept-queue-overflow
 )
 foreach(name IN LISTS synack_scenarios)
   synack_expect(cli.sim.${name} 0 "^outcome  : ok: " sim run ${name} --quiet)
@@ -118,3 +119,10 @@ synack_expect(cli.sim.zero_window_orphan_retries_12 0
 # max-orphans with a cap of 6: the last two of eight closes are reset.
 synack_expect(cli.sim.max_orphans_6 0 "^outcome  : ok: .*2 reset with TCPAbortOnMemory, 6 kept as orphans \\(ooooooRR\\)"
               sim run max-orphans --quiet --sysctl net.ipv4.tcp_max_orphans=6)
+# accept-queue-overflow, both settings of tcp_abort_on_overflow.
+synack_expect(cli.sim.accept_queue_overflow_drop 0
+              "^outcome  : ok: backlog 2, tcp_abort_on_overflow = 0: 2 of 5 clients overflowed, .*all served"
+              sim run accept-queue-overflow --quiet)
+synack_expect(cli.sim.accept_queue_overflow_abort 0
+              "^outcome  : ok: backlog 2, tcp_abort_on_overflow = 1: 2 of 5 clients overflowed, ListenOverflows = 2, they got ECONNRESET"
+              sim run accept-queue-overflow --quiet --sysctl net.ipv4.tcp_abort_on_overflow=1)

@@ -25,5 +25,6 @@ const Scenario& peer_crash_mid_transfer();
 const Scenario& simultaneous_open();
 const Scenario& zero_window_fin_wait1();
 const Scenario& max_orphans();
+const Scenario& accept_queue_overflow();
 
 }  // namespace synack::sim::scenarios

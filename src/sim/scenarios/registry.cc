@@ -27,6 +27,7 @@ std::span<const Scenario* const> all() {
       &simultaneous_open(),      //
       &zero_window_fin_wait1(),  //
       &max_orphans(),            //
+      &accept_queue_overflow(),  //
   };
   return kAll;
 }
