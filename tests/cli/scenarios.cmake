@@ -23,6 +23,7 @@ set(synack_scenarios
   zero-window-fin-wait1
   max-orphans
   accept-queue-overflow
+  fastopen
 )
 foreach(name IN LISTS synack_scenarios)
   synack_expect(cli.sim.${name} 0 "^outcome  : ok: " sim run ${name} --quiet)
@@ -126,3 +127,8 @@ synack_expect(cli.sim.accept_queue_overflow_drop 0
 synack_expect(cli.sim.accept_queue_overflow_abort 0
               "^outcome  : ok: backlog 2, tcp_abort_on_overflow = 1: 2 of 5 clients overflowed, ListenOverflows = 2, they got ECONNRESET"
               sim run accept-queue-overflow --quiet --sysctl net.ipv4.tcp_abort_on_overflow=1)
+# fastopen: 2 RTT then 1 RTT by default; 2 RTT both times with Fast Open off.
+synack_expect(cli.sim.fastopen_1rtt 0 "^outcome  : ok: .*0\\.040000 s after connect\\(\\) without a cookie, 0\\.020000 s with one"
+              sim run fastopen --quiet)
+synack_expect(cli.sim.fastopen_off 0 "^outcome  : ok: tcp_fastopen = 0x0: .*0\\.040000 s after connect\\(\\) without a cookie, 0\\.040000 s with one"
+              sim run fastopen --quiet --sysctl net.ipv4.tcp_fastopen=0)

@@ -26,5 +26,6 @@ const Scenario& simultaneous_open();
 const Scenario& zero_window_fin_wait1();
 const Scenario& max_orphans();
 const Scenario& accept_queue_overflow();
+const Scenario& fastopen();
 
 }  // namespace synack::sim::scenarios

@@ -28,6 +28,7 @@ std::span<const Scenario* const> all() {
       &zero_window_fin_wait1(),  //
       &max_orphans(),            //
       &accept_queue_overflow(),  //
+      &fastopen(),               //
   };
   return kAll;
 }
