@@ -105,3 +105,30 @@ synack_expect(cli.sim.peer_crash_retries15 0 "15 retransmissions, ETIMEDOUT .* a
               sim run peer-crash-mid-transfer --quiet)
 synack_expect(cli.sim.peer_crash_retries5 0 "5 retransmissions, ETIMEDOUT .* at 14\\.050000 s"
               sim run peer-crash-mid-transfer --quiet --sysctl net.ipv4.tcp_retries2=5)
+
+# Many-connection stories (wip/scenb): each as a CTest, its capture read by tshark, its chart
+# parsed (chart_check.py is written by svg.cmake).
+set(synack_many_scenarios
+  time-wait-pileup
+)
+foreach(name IN LISTS synack_many_scenarios)
+  synack_expect(cli.sim.${name} 0 "^outcome  : ok: " sim run ${name} --quiet)
+  add_test(NAME cli.sim.${name}_tshark COMMAND sh -c
+    "command -v tshark >/dev/null || exit 77; ${synack} sim run ${name} --quiet --pcap ${name}.pcap >/dev/null || exit 1; n=$(tshark -r ${name}.pcap 2>/dev/null | wc -l); m=$(tshark -r ${name}.pcap -Y '_ws.malformed || _ws.expert.severity >= error' 2>/dev/null | wc -l); echo \"$n packets, $m malformed\"; test $n -gt 0 && test $m -eq 0"
+    WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
+  set_tests_properties(cli.sim.${name}_tshark PROPERTIES SKIP_RETURN_CODE 77)
+endforeach()
+# time-wait-pileup: 3,000 TIME-WAIT at 89.985 s with the defaults; a 30 s TIME-WAIT halves the
+# plateau (the expectation follows synack.tcp_timewait_len).
+synack_expect(cli.sim.time_wait_pileup_3000 0 "^outcome  : ok: 3000 TIME-WAIT on the client at 89\\.985000 s"
+              sim run time-wait-pileup --quiet)
+synack_expect(cli.sim.time_wait_pileup_tw30 0 "^outcome  : ok: 1500 TIME-WAIT on the client"
+              sim run time-wait-pileup --quiet --sysctl synack.tcp_timewait_len=30)
+find_program(PYTHON3 python3)
+find_program(RSVG_CONVERT rsvg-convert)
+if(PYTHON3 AND RSVG_CONVERT)
+  add_test(NAME cli.chart.time_wait_pileup
+           COMMAND ${PYTHON3} ${CMAKE_CURRENT_BINARY_DIR}/chart_check.py time-wait-pileup TIME-WAIT LISTEN --
+                   $<TARGET_FILE:synack_cli> sim run time-wait-pileup --quiet
+           WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
+endif()

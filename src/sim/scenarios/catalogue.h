@@ -21,4 +21,7 @@ const Scenario& third_ack_lost();
 const Scenario& keepalive_restarted_peer();
 const Scenario& peer_crash_mid_transfer();
 
+// Many-connection stories (short_connections.h).
+const Scenario& time_wait_pileup();
+
 }  // namespace synack::sim::scenarios

@@ -23,6 +23,8 @@ std::span<const Scenario* const> all() {
 
       &keepalive_restarted_peer(),  //
       &peer_crash_mid_transfer(),   //
+
+      &time_wait_pileup(),               //
   };
   return kAll;
 }
