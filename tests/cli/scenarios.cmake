@@ -110,6 +110,9 @@ synack_expect(cli.sim.peer_crash_retries5 0 "5 retransmissions, ETIMEDOUT .* at 
 # parsed (chart_check.py is written by svg.cmake).
 set(synack_many_scenarios
   time-wait-pileup
+  port-exhaustion
+  port-exhaustion-keepalive
+  port-exhaustion-server-closes
 )
 foreach(name IN LISTS synack_many_scenarios)
   synack_expect(cli.sim.${name} 0 "^outcome  : ok: " sim run ${name} --quiet)
@@ -124,6 +127,14 @@ synack_expect(cli.sim.time_wait_pileup_3000 0 "^outcome  : ok: 3000 TIME-WAIT on
               sim run time-wait-pileup --quiet)
 synack_expect(cli.sim.time_wait_pileup_tw30 0 "^outcome  : ok: 1500 TIME-WAIT on the client"
               sim run time-wait-pileup --quiet --sysctl synack.tcp_timewait_len=30)
+# port-exhaustion: exactly the ports in the range, then EADDRNOTAVAIL at ports x 10 ms; a wider
+# range moves both; tcp_tw_reuse = 1 turns the expectation into "no failure".
+synack_expect(cli.sim.port_exhaustion_500 0 "^outcome  : ok: 500 connections, then EADDRNOTAVAIL at 5 s"
+              sim run port-exhaustion --quiet)
+synack_expect(cli.sim.port_exhaustion_200 0 "^outcome  : ok: 200 connections, then EADDRNOTAVAIL at 2 s"
+              sim run port-exhaustion --quiet --sysctl "net.ipv4.ip_local_port_range=40000 40199")
+synack_expect(cli.sim.port_exhaustion_tw_reuse 0 "^outcome  : ok: 1000 connections on 500 ports, no EADDRNOTAVAIL"
+              sim run port-exhaustion --quiet --sysctl net.ipv4.tcp_tw_reuse=1)
 find_program(PYTHON3 python3)
 find_program(RSVG_CONVERT rsvg-convert)
 if(PYTHON3 AND RSVG_CONVERT)

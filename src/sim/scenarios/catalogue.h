@@ -23,5 +23,8 @@ const Scenario& peer_crash_mid_transfer();
 
 // Many-connection stories (short_connections.h).
 const Scenario& time_wait_pileup();
+const Scenario& port_exhaustion();
+const Scenario& port_exhaustion_keepalive();
+const Scenario& port_exhaustion_server_closes();
 
 }  // namespace synack::sim::scenarios

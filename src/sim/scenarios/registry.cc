@@ -25,6 +25,9 @@ std::span<const Scenario* const> all() {
       &peer_crash_mid_transfer(),   //
 
       &time_wait_pileup(),               //
+      &port_exhaustion(),                //
+      &port_exhaustion_keepalive(),      //
+      &port_exhaustion_server_closes(),  //
   };
   return kAll;
 }
