@@ -113,6 +113,7 @@ set(synack_many_scenarios
   port-exhaustion
   port-exhaustion-keepalive
   port-exhaustion-server-closes
+  tw-buckets-overflow
 )
 foreach(name IN LISTS synack_many_scenarios)
   synack_expect(cli.sim.${name} 0 "^outcome  : ok: " sim run ${name} --quiet)
@@ -135,6 +136,12 @@ synack_expect(cli.sim.port_exhaustion_200 0 "^outcome  : ok: 200 connections, th
               sim run port-exhaustion --quiet --sysctl "net.ipv4.ip_local_port_range=40000 40199")
 synack_expect(cli.sim.port_exhaustion_tw_reuse 0 "^outcome  : ok: 1000 connections on 500 ports, no EADDRNOTAVAIL"
               sim run port-exhaustion --quiet --sysctl net.ipv4.tcp_tw_reuse=1)
+# tw-buckets-overflow: 100 TIME-WAIT, 400 overflows, 20 rate-limited log lines (two 5 s
+# windows); a limit of 300 gives 200 overflows, all within one window (10 lines).
+synack_expect(cli.sim.tw_buckets_100 0 "^outcome  : ok: TIME-WAIT capped at 100, 400 closes skipped it \\(TCPTimeWaitOverflow\\), 20 log lines"
+              sim run tw-buckets-overflow --quiet)
+synack_expect(cli.sim.tw_buckets_300 0 "^outcome  : ok: TIME-WAIT capped at 300, 200 closes skipped it"
+              sim run tw-buckets-overflow --quiet --sysctl net.ipv4.tcp_max_tw_buckets=300)
 find_program(PYTHON3 python3)
 find_program(RSVG_CONVERT rsvg-convert)
 if(PYTHON3 AND RSVG_CONVERT)

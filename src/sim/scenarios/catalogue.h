@@ -26,5 +26,6 @@ const Scenario& time_wait_pileup();
 const Scenario& port_exhaustion();
 const Scenario& port_exhaustion_keepalive();
 const Scenario& port_exhaustion_server_closes();
+const Scenario& tw_buckets_overflow();
 
 }  // namespace synack::sim::scenarios

@@ -28,6 +28,7 @@ std::span<const Scenario* const> all() {
       &port_exhaustion(),                //
       &port_exhaustion_keepalive(),      //
       &port_exhaustion_server_closes(),  //
+      &tw_buckets_overflow(),            //
   };
   return kAll;
 }
