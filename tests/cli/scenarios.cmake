@@ -114,6 +114,7 @@ set(synack_many_scenarios
   port-exhaustion-keepalive
   port-exhaustion-server-closes
   tw-buckets-overflow
+  syn-flood
 )
 foreach(name IN LISTS synack_many_scenarios)
   synack_expect(cli.sim.${name} 0 "^outcome  : ok: " sim run ${name} --quiet)
@@ -142,6 +143,11 @@ synack_expect(cli.sim.tw_buckets_100 0 "^outcome  : ok: TIME-WAIT capped at 100,
               sim run tw-buckets-overflow --quiet)
 synack_expect(cli.sim.tw_buckets_300 0 "^outcome  : ok: TIME-WAIT capped at 300, 200 closes skipped it"
               sim run tw-buckets-overflow --quiet --sysctl net.ipv4.tcp_max_tw_buckets=300)
+# syn-flood: cookies on (the default) keep all 100 clients in; off, fewer than half connect.
+synack_expect(cli.sim.syn_flood_cookies 0 "^outcome  : ok: tcp_syncookies=1: 100/100 legitimate clients connected"
+              sim run syn-flood --quiet)
+synack_expect(cli.sim.syn_flood_no_cookies 0 "^outcome  : ok: tcp_syncookies=0: "
+              sim run syn-flood --quiet --sysctl net.ipv4.tcp_syncookies=0)
 find_program(PYTHON3 python3)
 find_program(RSVG_CONVERT rsvg-convert)
 if(PYTHON3 AND RSVG_CONVERT)

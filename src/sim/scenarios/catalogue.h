@@ -27,5 +27,6 @@ const Scenario& port_exhaustion();
 const Scenario& port_exhaustion_keepalive();
 const Scenario& port_exhaustion_server_closes();
 const Scenario& tw_buckets_overflow();
+const Scenario& syn_flood();
 
 }  // namespace synack::sim::scenarios

@@ -29,6 +29,7 @@ std::span<const Scenario* const> all() {
       &port_exhaustion_keepalive(),      //
       &port_exhaustion_server_closes(),  //
       &tw_buckets_overflow(),            //
+      &syn_flood(),                      //
   };
   return kAll;
 }
