@@ -132,3 +132,53 @@ synack_expect(cli.sim.fastopen_1rtt 0 "^outcome  : ok: .*0\\.040000 s after conn
               sim run fastopen --quiet)
 synack_expect(cli.sim.fastopen_off 0 "^outcome  : ok: tcp_fastopen = 0x0: .*0\\.040000 s after connect\\(\\) without a cookie, 0\\.040000 s with one"
               sim run fastopen --quiet --sysctl net.ipv4.tcp_fastopen=0)
+# Many-connection stories (wip/scenb): each as a CTest, its capture read by tshark, its chart
+# parsed (chart_check.py is written by svg.cmake).
+set(synack_many_scenarios
+  time-wait-pileup
+  port-exhaustion
+  port-exhaustion-keepalive
+  port-exhaustion-server-closes
+  tw-buckets-overflow
+  syn-flood
+)
+foreach(name IN LISTS synack_many_scenarios)
+  synack_expect(cli.sim.${name} 0 "^outcome  : ok: " sim run ${name} --quiet)
+  add_test(NAME cli.sim.${name}_tshark COMMAND sh -c
+    "command -v tshark >/dev/null || exit 77; ${synack} sim run ${name} --quiet --pcap ${name}.pcap >/dev/null || exit 1; n=$(tshark -r ${name}.pcap 2>/dev/null | wc -l); m=$(tshark -r ${name}.pcap -Y '_ws.malformed || _ws.expert.severity >= error' 2>/dev/null | wc -l); echo \"$n packets, $m malformed\"; test $n -gt 0 && test $m -eq 0"
+    WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
+  set_tests_properties(cli.sim.${name}_tshark PROPERTIES SKIP_RETURN_CODE 77)
+endforeach()
+# time-wait-pileup: 3,000 TIME-WAIT at 89.985 s with the defaults; a 30 s TIME-WAIT halves the
+# plateau (the expectation follows synack.tcp_timewait_len).
+synack_expect(cli.sim.time_wait_pileup_3000 0 "^outcome  : ok: 3000 TIME-WAIT on the client at 89\\.985000 s"
+              sim run time-wait-pileup --quiet)
+synack_expect(cli.sim.time_wait_pileup_tw30 0 "^outcome  : ok: 1500 TIME-WAIT on the client"
+              sim run time-wait-pileup --quiet --sysctl synack.tcp_timewait_len=30)
+# port-exhaustion: exactly the ports in the range, then EADDRNOTAVAIL at ports x 10 ms; a wider
+# range moves both; tcp_tw_reuse = 1 turns the expectation into "no failure".
+synack_expect(cli.sim.port_exhaustion_500 0 "^outcome  : ok: 500 connections, then EADDRNOTAVAIL at 5 s"
+              sim run port-exhaustion --quiet)
+synack_expect(cli.sim.port_exhaustion_200 0 "^outcome  : ok: 200 connections, then EADDRNOTAVAIL at 2 s"
+              sim run port-exhaustion --quiet --sysctl "net.ipv4.ip_local_port_range=40000 40199")
+synack_expect(cli.sim.port_exhaustion_tw_reuse 0 "^outcome  : ok: 1000 connections on 500 ports, no EADDRNOTAVAIL"
+              sim run port-exhaustion --quiet --sysctl net.ipv4.tcp_tw_reuse=1)
+# tw-buckets-overflow: 100 TIME-WAIT, 400 overflows, 20 rate-limited log lines (two 5 s
+# windows); a limit of 300 gives 200 overflows, all within one window (10 lines).
+synack_expect(cli.sim.tw_buckets_100 0 "^outcome  : ok: TIME-WAIT capped at 100, 400 closes skipped it \\(TCPTimeWaitOverflow\\), 20 log lines"
+              sim run tw-buckets-overflow --quiet)
+synack_expect(cli.sim.tw_buckets_300 0 "^outcome  : ok: TIME-WAIT capped at 300, 200 closes skipped it"
+              sim run tw-buckets-overflow --quiet --sysctl net.ipv4.tcp_max_tw_buckets=300)
+# syn-flood: cookies on (the default) keep all 100 clients in; off, fewer than half connect.
+synack_expect(cli.sim.syn_flood_cookies 0 "^outcome  : ok: tcp_syncookies=1: 100/100 legitimate clients connected"
+              sim run syn-flood --quiet)
+synack_expect(cli.sim.syn_flood_no_cookies 0 "^outcome  : ok: tcp_syncookies=0: "
+              sim run syn-flood --quiet --sysctl net.ipv4.tcp_syncookies=0)
+find_program(PYTHON3 python3)
+find_program(RSVG_CONVERT rsvg-convert)
+if(PYTHON3 AND RSVG_CONVERT)
+  add_test(NAME cli.chart.time_wait_pileup
+           COMMAND ${PYTHON3} ${CMAKE_CURRENT_BINARY_DIR}/chart_check.py time-wait-pileup TIME-WAIT LISTEN --
+                   $<TARGET_FILE:synack_cli> sim run time-wait-pileup --quiet
+           WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
+endif()

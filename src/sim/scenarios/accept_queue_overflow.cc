@@ -134,11 +134,11 @@ Outcome run(const RunContext& ctx) {
     if (seg.has(kRst)) v.rsts.push_back(seg.at);
   }
   for (const StateSeen& st : s.states)
-    if (st.to == tcp::State::kEstablished && !view[st.remote_port].established)
-      view[st.remote_port].established = st.at;
+    if (st.to == tcp::State::kEstablished && !view[st.tuple.remote_port].established)
+      view[st.tuple.remote_port].established = st.at;
   for (const StateSeen& st : cl.states)
-    if (st.to == tcp::State::kEstablished && !view[st.local_port].client_established)
-      view[st.local_port].client_established = st.at;
+    if (st.to == tcp::State::kEstablished && !view[st.tuple.local_port].client_established)
+      view[st.tuple.local_port].client_established = st.at;
   for (const SegmentSeen& seg : cl.sent)
     if (seg.len > 0) ++view[seg.local_port].data_sent;
 

@@ -27,5 +27,12 @@ const Scenario& zero_window_fin_wait1();
 const Scenario& max_orphans();
 const Scenario& accept_queue_overflow();
 const Scenario& fastopen();
+// Many-connection stories (short_connections.h).
+const Scenario& time_wait_pileup();
+const Scenario& port_exhaustion();
+const Scenario& port_exhaustion_keepalive();
+const Scenario& port_exhaustion_server_closes();
+const Scenario& tw_buckets_overflow();
+const Scenario& syn_flood();
 
 }  // namespace synack::sim::scenarios

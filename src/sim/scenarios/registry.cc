@@ -24,11 +24,17 @@ std::span<const Scenario* const> all() {
       &keepalive_restarted_peer(),  //
       &peer_crash_mid_transfer(),   //
 
-      &simultaneous_open(),      //
-      &zero_window_fin_wait1(),  //
-      &max_orphans(),            //
-      &accept_queue_overflow(),  //
-      &fastopen(),               //
+      &simultaneous_open(),              //
+      &zero_window_fin_wait1(),          //
+      &max_orphans(),                    //
+      &accept_queue_overflow(),          //
+      &fastopen(),                       //
+      &time_wait_pileup(),               //
+      &port_exhaustion(),                //
+      &port_exhaustion_keepalive(),      //
+      &port_exhaustion_server_closes(),  //
+      &tw_buckets_overflow(),            //
+      &syn_flood(),                      //
   };
   return kAll;
 }

@@ -50,12 +50,9 @@ void HostLog::on_event(const stack::Event& e) {
       break;
     case stack::EventKind::kStateChange:
       if (listener) break;
-      states.push_back(StateSeen{.at = e.at,
-                                 .from = e.old_state,
-                                 .to = e.new_state,
-                                 .local_port = e.tuple.local_port,
-                                 .remote_port = e.tuple.remote_port});
-      if (on_state_) on_state_(states.back());
+      states.push_back(
+          StateSeen{.at = e.at, .from = e.old_state, .to = e.new_state, .tuple = e.tuple});
+      if (on_state_) on_state_(states.back(), e.tuple);
       break;
     case stack::EventKind::kTimerFired:
       timers.push_back(TimerSeen{.at = e.at, .kind = e.timer, .state = e.old_state});
@@ -91,11 +88,19 @@ std::optional<Instant> HostLog::last_entered(tcp::State s) const {
   return at;
 }
 
-std::string HostLog::format_states() const {
+std::string HostLog::format_states(uint16_t port) const {
   std::string out = fmt::format("  {}:", host_);
-  for (const StateSeen& c : states)
+  size_t others = 0;
+  for (const StateSeen& c : states) {
+    if (port != 0 && c.tuple.local_port != port && c.tuple.remote_port != port) {
+      ++others;
+      continue;
+    }
     out += fmt::format("\n    {:>12}  {:<12} -> {}", to_string(c.at), tcp::rfc_name(c.from),
                        tcp::rfc_name(c.to));
+  }
+  if (others > 0)
+    out += fmt::format("\n    ({} changes of the other connections not shown)", others);
   return out + "\n";
 }
 
@@ -112,11 +117,11 @@ Rig::Rig(const RunContext& ctx)
       ladder_(kClientAddr, "", "",
               LadderOptions{.arrow_width = 70, .states = true, .collapse_after = 12}),
       client_log_("client", ctx.json,
-                  [this](const StateSeen& s) {
-                    if (drawing()) ladder_.state(s.at, true, tcp::rfc_name(s.to));
+                  [this](const StateSeen& s, const stack::TraceTuple& t) {
+                    if (drawn(t.local_port, true)) ladder_.state(s.at, true, tcp::rfc_name(s.to));
                   }),
-      server_log_("server", ctx.json, [this](const StateSeen& s) {
-        if (drawing()) ladder_.state(s.at, false, tcp::rfc_name(s.to));
+      server_log_("server", ctx.json, [this](const StateSeen& s, const stack::TraceTuple& t) {
+        if (drawn(t.remote_port, false)) ladder_.state(s.at, false, tcp::rfc_name(s.to));
       }) {
   client_.stack().sysctls() = ctx.sysctls;
   server_.stack().sysctls() = ctx.sysctls;
@@ -137,6 +142,27 @@ Endpoint Rig::server_endpoint() const {
   return Endpoint{kServerAddr, kServerPort};
 }
 
+void Rig::PortGate::on_link_event(const link::LinkEvent& e) {
+  // IPv4 header (IHL words), then the TCP ports; either one is the client's.
+  const std::span<const uint8_t> p = e.packet;
+  if (p.size() < 20) return;
+  const size_t ihl = static_cast<size_t>(p[0] & 0x0f) * 4;
+  if (p.size() < ihl + 4) return;
+  const auto port_at = [&](size_t i) { return static_cast<uint16_t>(p[i] << 8 | p[i + 1]); };
+  const bool from_client = Ipv4Address::from_octets(p[12], p[13], p[14], p[15]) == kClientAddr;
+  const bool to_client = Ipv4Address::from_octets(p[16], p[17], p[18], p[19]) == kClientAddr;
+  if (port_ == 0 && from_client) port_ = port_at(ihl);
+  if ((from_client && port_at(ihl) == port_) || (to_client && port_at(ihl + 2) == port_))
+    ladder_.on_link_event(e);
+}
+
+bool Rig::drawn(uint16_t client_port, bool from_client) {
+  if (!drawing()) return false;
+  if (!ladder_one_) return true;
+  if (ladder_port_ == 0 && from_client) ladder_port_ = client_port;
+  return client_port == ladder_port_;
+}
+
 bool Rig::open() {
   link::PacketSink* out_c = faults_c_.get();
   link::PacketSink* out_s = faults_s_.get();
@@ -150,18 +176,34 @@ bool Rig::open() {
     out_c = &tap_c_.emplace(*writer_, *faults_c_);
     out_s = &tap_s_.emplace(*writer_, *faults_s_);
   }
-  link::LinkObserver* observer = drawing() ? &ladder_ : nullptr;
+  link::LinkObserver* observer = !drawing()    ? nullptr
+                                 : ladder_one_ ? static_cast<link::LinkObserver*>(&ladder_gate_)
+                                               : &ladder_;
   faults_c_->set_observer(observer);
   faults_s_->set_observer(observer);
   cable_.a_to_b.set_observer(observer);
   cable_.b_to_a.set_observer(observer);
   client_.attach(trace_c_.emplace("client", *out_c, observer));
-  server_.attach(trace_s_.emplace("server", *out_s, observer));
+  link::PacketSink& traced_s = trace_s_.emplace("server", *out_s, observer);
+  if (route_server_) {
+    route_s_ = std::make_unique<RouteFilter>(traced_s, kClientAddr, 24);
+    server_.attach(*route_s_);
+  } else {
+    server_.attach(traced_s);
+  }
   return true;
 }
 
 Duration Rig::latency() {
   return kLatency;
+}
+
+wire::Ipv4Address Rig::client_address() {
+  return kClientAddr;
+}
+
+uint64_t Rig::server_replies_discarded() const {
+  return route_s_ ? route_s_->discarded() : 0;
 }
 
 SocketId Rig::listen(int backlog) {
@@ -217,7 +259,8 @@ bool Rig::run(Duration limit) {
 }
 
 void Rig::set_titles() {
-  ladder_.set_titles(fmt::format("client {}:{}", to_string(kClientAddr), client_ep_.port),
+  const uint16_t port = ladder_one_ ? ladder_port_ : client_ep_.port;
+  ladder_.set_titles(fmt::format("client {}:{}", to_string(kClientAddr), port),
                      fmt::format("server {}:{}", to_string(kServerAddr), kServerPort));
 }
 
@@ -232,8 +275,9 @@ std::string Rig::report(const std::vector<Check>& checks) {
   set_titles();
   std::string out = ladder_.header() + ladder_.take();
   out += "\nState transitions (from each host's event trace)\n";
-  out += client_log_.format_states();
-  out += server_log_.format_states();
+  const uint16_t port = ladder_one_ ? ladder_port_ : 0;
+  out += client_log_.format_states(port);
+  out += server_log_.format_states(port);
   out += "\nExpected facts, checked against the run\n";
   for (const Check& c : checks)
     out += fmt::format("  [{}] {}: {}\n", c.ok ? "ok" : "FAILED", c.what, c.seen);

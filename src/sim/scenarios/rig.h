@@ -32,6 +32,7 @@
 #include "sim/scenarios/scenario.h"
 #include "sim/simulator.h"
 #include "sim/stack_host.h"
+#include "sim/syn_flood.h"
 #include "stack/stack.h"
 #include "stack/trace.h"
 
@@ -55,8 +56,7 @@ struct StateSeen {
   Instant at;
   tcp::State from = tcp::State::kClosed;
   tcp::State to = tcp::State::kClosed;
-  uint16_t local_port = 0;
-  uint16_t remote_port = 0;
+  stack::TraceTuple tuple{};  // the connection (local = this host's side)
 };
 
 struct TimerSeen {
@@ -67,7 +67,8 @@ struct TimerSeen {
 
 class HostLog final : public stack::TraceSink {
  public:
-  HostLog(std::string host, std::string* json, std::function<void(const StateSeen&)> on_state)
+  HostLog(std::string host, std::string* json,
+          std::function<void(const StateSeen&, const stack::TraceTuple&)> on_state)
       : host_(std::move(host)), json_(json), on_state_(std::move(on_state)) {}
   void on_event(const stack::Event& e) override;
 
@@ -76,7 +77,7 @@ class HostLog final : public stack::TraceSink {
   std::vector<StateSeen> states;
   std::vector<TimerSeen> timers;
   std::vector<std::string> aborts;
-  std::vector<std::string> logs;  // kernel-log lines in Linux's wording (stack::linux_log_text)
+  std::vector<std::string> logs;  // kernel-log lines, in Linux's wording (linux_log_text)
 
   // Segments sent with every flag of `all` set (and, if `none`, none of those).
   [[nodiscard]] std::vector<SegmentSeen> sent_with(uint8_t all, uint8_t none = 0) const;
@@ -85,13 +86,14 @@ class HostLog final : public stack::TraceSink {
   // When it last entered `s`.
   [[nodiscard]] std::optional<Instant> last_entered(tcp::State s) const;
   [[nodiscard]] bool went_through(tcp::State s) const { return entered(s).has_value(); }
-  // "SYN-SENT -> ESTABLISHED -> ..." with times.
-  [[nodiscard]] std::string format_states() const;
+  // "SYN-SENT -> ESTABLISHED -> ..." with times; with a port, only the changes of connections
+  // with that port on either side (and a count of the others).
+  [[nodiscard]] std::string format_states(uint16_t port = 0) const;
 
  private:
   std::string host_;
   std::string* json_;
-  std::function<void(const StateSeen&)> on_state_;
+  std::function<void(const StateSeen&, const stack::TraceTuple&)> on_state_;
 };
 
 class Rig {
@@ -118,6 +120,7 @@ class Rig {
   [[nodiscard]] HostLog& server_log() { return server_log_; }
   [[nodiscard]] Endpoint server_endpoint() const;
   [[nodiscard]] Endpoint client_endpoint() const { return client_ep_; }
+  [[nodiscard]] static wire::Ipv4Address client_address();
 
   // The applications, run after every event of their host.
   void set_client_app(std::function<void(Instant)> app) { client_app_ = std::move(app); }
@@ -128,8 +131,18 @@ class Rig {
   // Return the socket or kNoSocket.
   SocketId listen(int backlog = 16);
   SocketId connect(uint16_t local_port = 0, const std::function<void(SocketId)>& before = {});
+  // Stories with many connections: the ladder (text and SVG) shows only the client's first
+  // connection (the first client port seen), not every segment. Call before open().
+  void ladder_first_connection_only() { ladder_one_ = true; }
   // Both hosts re-read their deadlines (after socket calls made outside an event).
   void poke();
+  // Stories with spoofed peers: what the server sends to addresses outside the client's /24
+  // dies at the first router (sim::RouteFilter), before the ladder and the capture see it.
+  // Call before open().
+  void route_server_to_client_net_only() { route_server_ = true; }
+  [[nodiscard]] uint64_t server_replies_discarded() const;
+  // Where packets for the server arrive (an attacker's injection point).
+  [[nodiscard]] link::PacketSink& server_inbox() { return sim_.inbox(s_); }
   // Hands `ipv4_packet` to the client's stack at `at`, as if it had just arrived (a segment no
   // host of the rig sent: an old duplicate), with a note on the ladder.
   void inject_to_client(std::vector<uint8_t> ipv4_packet, Instant at, std::string note);
@@ -160,8 +173,21 @@ class Rig {
     std::function<void(Instant)>& app_;
   };
 
+  // Passes on to the ladder only the segments of the connection set_ladder_port() chose.
+  class PortGate final : public link::LinkObserver {
+   public:
+    PortGate(Ladder& ladder, uint16_t& port) : ladder_(ladder), port_(port) {}
+    void on_link_event(const link::LinkEvent& e) override;
+
+   private:
+    Ladder& ladder_;
+    uint16_t& port_;  // 0 until the client's first segment names it
+  };
+
   // The ladder is fed when it is printed or drawn.
   [[nodiscard]] bool drawing() const { return !ctx_.quiet || ctx_.svg != nullptr; }
+  // `client_port`'s connection is on the ladder (the first one seen, when ladder_one_).
+  [[nodiscard]] bool drawn(uint16_t client_port, bool from_client);
   void set_titles();
 
   const RunContext& ctx_;
@@ -176,6 +202,9 @@ class Rig {
   HostId s_;
   Simulator::Cable cable_;
   Ladder ladder_;
+  bool ladder_one_ = false;
+  uint16_t ladder_port_ = 0;
+  PortGate ladder_gate_{ladder_, ladder_port_};
   HostLog client_log_;
   HostLog server_log_;
   std::unique_ptr<link::FaultInjector> faults_c_;
@@ -185,6 +214,8 @@ class Rig {
   std::optional<link::PcapTap> tap_s_;
   std::optional<link::Tracer> trace_c_;
   std::optional<link::Tracer> trace_s_;
+  bool route_server_ = false;
+  std::unique_ptr<RouteFilter> route_s_;
   Endpoint client_ep_;
   std::string error_;
 };
