@@ -20,5 +20,8 @@ void register_sysctl(CLI::App& app, Runner& run);
 void register_sim(CLI::App& app, Runner& run);
 // `synack ss` and `synack nstat` (cmd_sim.cc): views of a scenario at a simulated time.
 void register_views(CLI::App& app, Runner& run);
+// `synack serve` and `synack connect` (cmd_serve.cc, cmd_connect.cc): synack on a TUN device.
+void register_serve(CLI::App& app, Runner& run);
+void register_connect(CLI::App& app, Runner& run);
 
 }  // namespace synack::cli

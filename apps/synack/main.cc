@@ -18,6 +18,8 @@ int main(int argc, char** argv) {
   synack::cli::register_sysctl(app, run);
   synack::cli::register_sim(app, run);
   synack::cli::register_views(app, run);
+  synack::cli::register_serve(app, run);
+  synack::cli::register_connect(app, run);
 
   try {
     app.parse(argc, argv);

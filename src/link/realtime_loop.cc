@@ -101,7 +101,8 @@ Result<RunEnd, DeviceError> RealtimeLoop::run(const RunLimits& limits) {
     Instant wake = limits.until;
     if (stack_ != nullptr) wake = std::min(wake, stack_->next_deadline());
     if (!timers_.empty()) wake = std::min(wake, timers_.front().at);
-    if (limits.stop != nullptr) wake = std::min(wake, t + kStopPollInterval);
+    if (limits.stop != nullptr && limits.sigmask == nullptr)
+      wake = std::min(wake, t + kStopPollInterval);
     timespec ts{};
     timespec* timeout = nullptr;
     if (!wake.is_infinite()) {
@@ -111,7 +112,7 @@ Result<RunEnd, DeviceError> RealtimeLoop::run(const RunLimits& limits) {
       timeout = &ts;
     }
     pollfd pfd{.fd = device_.fd(), .events = POLLIN, .revents = 0};
-    const int n = ::ppoll(&pfd, 1, timeout, nullptr);
+    const int n = ::ppoll(&pfd, 1, timeout, limits.sigmask);
     if (n < 0) {
       if (errno == EINTR) continue;
       return Failure{

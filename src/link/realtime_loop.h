@@ -23,13 +23,19 @@
 // called once per step, after the stack has seen every packet and timer due, and may make
 // any socket call with the `now` it is given. A run ends when its predicate holds, at its
 // deadline, or when its stop flag is set (from a signal handler or another thread; the loop
-// then notices within kStopPollInterval), or on a device error.
+// then notices within kStopPollInterval), or on a device error. A program whose stop flag is
+// set only by signal handlers passes RunLimits::sigmask instead: it keeps those signals
+// blocked except inside ppoll (which installs the mask atomically), so a signal always
+// interrupts the sleep and the loop never wakes just to look at the flag — an idle loop then
+// sleeps until the stack's next deadline, however far away.
 //
 // Single-threaded: the stack, the chains and the callback all run on the thread calling
 // run(). Only RunLimits::stop may be written from elsewhere.
 #pragma once
 
 #include <synack/time.h>
+
+#include <signal.h>
 
 #include <atomic>
 #include <cstdint>
@@ -50,6 +56,8 @@ struct RunLimits {
   Instant until = Instant::infinite();      // loop time at which the run gives up
   std::function<bool()> done{};             // checked after every step
   const std::atomic<bool>* stop = nullptr;  // may be set by a signal handler or a thread
+  // The signal mask during ppoll (see above); nullptr: poll `stop` every kStopPollInterval.
+  const sigset_t* sigmask = nullptr;
 };
 
 enum class RunEnd : uint8_t { kDone, kDeadline, kStopped };
