@@ -88,6 +88,7 @@
   X(TcpExt, TCPFastOpenPassiveFail, kCounter, "Fast Open SYNs with a bad cookie (data ignored)")    \
   X(TcpExt, TCPFastOpenListenOverflow, kCounter, "Fast Open SYNs refused: TFO queue full")          \
   X(TcpExt, TCPFastOpenCookieReqd, kCounter, "Fast Open cookie requests answered")                  \
+  X(TcpExt, TCPFastOpenPassiveAltKey, kCounter, "Fast Open SYNs accepted with a backup-key cookie")  \
   X(TcpExt, TCPFromZeroWindowAdv, kCounter, "times our advertised window opened from zero")         \
   X(TcpExt, TCPToZeroWindowAdv, kCounter, "times our advertised window closed to zero")             \
   X(TcpExt, TCPWantZeroWindowAdv, kCounter, "times we wanted to advertise a zero window")           \
