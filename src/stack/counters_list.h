@@ -88,7 +88,6 @@
   X(TcpExt, TCPFastOpenPassiveFail, kCounter, "Fast Open SYNs with a bad cookie (data ignored)")    \
   X(TcpExt, TCPFastOpenListenOverflow, kCounter, "Fast Open SYNs refused: TFO queue full")          \
   X(TcpExt, TCPFastOpenCookieReqd, kCounter, "Fast Open cookie requests answered")                  \
-  X(TcpExt, TCPFastOpenPassiveAltKey, kCounter, "Fast Open SYNs accepted with a backup-key cookie")  \
   X(TcpExt, TCPFromZeroWindowAdv, kCounter, "times our advertised window opened from zero")         \
   X(TcpExt, TCPToZeroWindowAdv, kCounter, "times our advertised window closed to zero")             \
   X(TcpExt, TCPWantZeroWindowAdv, kCounter, "times we wanted to advertise a zero window")           \
@@ -105,6 +104,7 @@
   X(TcpExt, TCPDelivered, kCounter, "segments delivered to the peer (acknowledged)")                \
   X(TcpExt, TCPZeroWindowDrop, kCounter, "segments dropped because the receive window was zero")   \
   X(TcpExt, TCPRcvQDrop, kCounter, "segments dropped because the receive buffer was full")         \
+  X(TcpExt, TCPFastOpenPassiveAltKey, kCounter, "Fast Open SYNs accepted with a backup-key cookie")  \
   X(IpExt, InTruncatedPkts, kCounter, "IP packets shorter than their total-length field")           \
   X(IpExt, InOctets, kCounter, "bytes of IP packets received")                                      \
   X(IpExt, OutOctets, kCounter, "bytes of IP packets sent")                                         \
