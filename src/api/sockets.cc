@@ -31,6 +31,8 @@ long err(int e) {
   return -static_cast<long>(e);
 }
 
+}  // namespace
+
 // inet_bind() / inet_stream_connect(): the address checks every AF_INET call makes.
 long read_sockaddr_in(const sockaddr* addr, socklen_t len, Endpoint* out) {
   if (static_cast<int>(len) < 0 || len > kMaxSockAddr) return err(EINVAL);
@@ -43,6 +45,8 @@ long read_sockaddr_in(const sockaddr* addr, socklen_t len, Endpoint* out) {
   out->port = ntohs(sin.sin_port);
   return 0;
 }
+
+namespace {
 
 // move_addr_to_user(): copies at most *len bytes and reports the full length.
 long write_sockaddr_in(const Endpoint& e, sockaddr* addr, socklen_t* len) {
@@ -452,6 +456,10 @@ long SocketsImpl::sendmsg(int fd, const msghdr* msg, int flags) {
     return r;
   }
   if (msg->msg_name != nullptr && msg->msg_namelen > kMaxSockAddr) return err(EINVAL);
+  if ((flags & MSG_FASTOPEN) != 0) {
+    return send_fastopen(fd, static_cast<const sockaddr*>(msg->msg_name), msg->msg_namelen,
+                         msg->msg_iov, msg->msg_iovlen, flags);
+  }
   return send_iov(fd, msg->msg_iov, msg->msg_iovlen, flags);
 }
 
@@ -613,6 +621,7 @@ ssize_t Sockets::sendto(int fd, const void* buf, size_t len, int flags, const so
       return impl_->socket_fd(fd, &e) == nullptr ? e : err(EFAULT);
     }
     const iovec v{const_cast<void*>(buf), len};
+    if ((flags & MSG_FASTOPEN) != 0) return impl_->send_fastopen(fd, dst, dstlen, &v, 1, flags);
     return impl_->send_iov(fd, &v, 1, flags);
   });
 }

@@ -26,6 +26,9 @@
 
 namespace synack {
 
+// The AF_INET address checks of bind() and connect() (sockets.cc): 0 or -errno.
+[[nodiscard]] long read_sockaddr_in(const sockaddr* addr, socklen_t len, Endpoint* out);
+
 class SocketsImpl {
  public:
   SocketsImpl(Stack& stack, SocketDriver& driver, SocketsOptions options);
@@ -79,6 +82,9 @@ class SocketsImpl {
   long connect(int fd, const sockaddr* addr, socklen_t addrlen);
   long recv_iov(int fd, const iovec* iov, size_t iovcnt, int flags);
   long send_iov(int fd, const iovec* iov, size_t iovcnt, int flags);
+  // sendto()/sendmsg() with MSG_FASTOPEN (send_fastopen.cc).
+  long send_fastopen(int fd, const sockaddr* dst, socklen_t dstlen, const iovec* iov, size_t iovcnt,
+                     int flags);
   long check_iov(const iovec* iov, int iovcnt, long bad_count_errno);
   long recvmsg(int fd, msghdr* msg, int flags);
   long sendmsg(int fd, const msghdr* msg, int flags);

@@ -14,10 +14,11 @@
 //
 // TCP_INFO is Linux's struct tcp_info (<linux/tcp.h>), filled from the Tcb like tcp_get_info()
 // does for the fields SPEC §15.1 lists and a few more that are exact here. Fields synack does
-// not track stay 0 — tcpi_total_retrans among them (the Tcb has no per-connection
-// retransmission count yet; the host-wide TcpRetransSegs counter has it). unacked, lost and
-// retrans are segment counts Linux keeps exactly (packets_out, lost_out, retrans_out); synack
-// derives them from the byte sequence space (see tcp_info_of()).
+// not track stay 0. tcpi_total_retrans is the Tcb's count of retransmitted segments (Linux
+// tp->total_retrans). unacked, lost and retrans are segment counts Linux keeps exactly
+// (packets_out, lost_out, retrans_out); synack keeps no per-segment records, so it derives
+// them from the byte sequence space (see tcp_info_of()): exact while the segments in flight
+// are full-sized, an undercount when small segments are outstanding.
 #include <fcntl.h>
 #include <linux/sockios.h>
 #include <linux/tcp.h>
@@ -111,6 +112,7 @@ tcp_info tcp_info_of(const Stack& stack, SocketId sid, bool listening) {
   i.tcpi_rttvar = static_cast<uint32_t>(t->rtt.rttvar().us());
   i.tcpi_snd_cwnd = t->cc.cwnd();
   i.tcpi_snd_ssthresh = t->cc.ssthresh();
+  i.tcpi_total_retrans = t->total_retrans;
   i.tcpi_advmss = t->adv_mss;
   i.tcpi_reordering =
       3;  // tp->reordering, sysctl_tcp_reordering's default; synack never changes it
@@ -198,6 +200,10 @@ long SocketsImpl::getsockopt(int fd, int level, int name, void* value, socklen_t
         return opt(SockOpt::kUserTimeoutMs);
       case TCP_QUICKACK:
         return opt(SockOpt::kQuickAck);
+      case TCP_FASTOPEN:  // fastopenq.max_qlen: the limit in force
+        return opt(SockOpt::kFastOpen);
+      case TCP_FASTOPEN_CONNECT:
+        return opt(SockOpt::kFastOpenConnect);
       case TCP_INFO: {
         const tcp_info info = tcp_info_of(stack_, d->sid, d->listening);
         return put(&info, sizeof info, value, len);
@@ -289,6 +295,10 @@ long SocketsImpl::setsockopt(int fd, int level, int name, const void* value, soc
         return opt(SockOpt::kUserTimeoutMs, false);
       case TCP_QUICKACK:
         return opt(SockOpt::kQuickAck, true);
+      case TCP_FASTOPEN:  // queue length >= 0, on a fresh socket or a listener (else EINVAL)
+        return opt(SockOpt::kFastOpen, false);
+      case TCP_FASTOPEN_CONNECT:  // 0/1 (else EINVAL), EOPNOTSUPP without tcp_fastopen 0x1
+        return opt(SockOpt::kFastOpenConnect, false);
       case TCP_INFO:
         return err(ENOPROTOOPT);  // read-only
       default:

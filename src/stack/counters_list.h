@@ -104,6 +104,7 @@
   X(TcpExt, TCPDelivered, kCounter, "segments delivered to the peer (acknowledged)")                \
   X(TcpExt, TCPZeroWindowDrop, kCounter, "segments dropped because the receive window was zero")   \
   X(TcpExt, TCPRcvQDrop, kCounter, "segments dropped because the receive buffer was full")         \
+  X(TcpExt, TCPFastOpenPassiveAltKey, kCounter, "Fast Open SYNs accepted with a backup-key cookie")  \
   X(IpExt, InTruncatedPkts, kCounter, "IP packets shorter than their total-length field")           \
   X(IpExt, InOctets, kCounter, "bytes of IP packets received")                                      \
   X(IpExt, OutOctets, kCounter, "bytes of IP packets sent")                                         \

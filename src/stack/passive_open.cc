@@ -140,16 +140,20 @@ bool PassiveOpen::fastopen_syn(tcp::Listener& l, const wire::Packet& p, Instant 
   synack_cookie = d.synack_cookie;
   if (!d.create_child) return false;
   counters_.inc(Counter::kTcpExtTCPFastOpenPassive);
+  if (d.count_passive_alt_key) counters_.inc(Counter::kTcpExtTCPFastOpenPassiveAltKey);
   auto* t = new Tcb();
-  engine_.open_fastopen_child(*t, l, p, iss, now);
+  // A cookie made with the backup key is answered with the primary key's cookie in the
+  // child's first SYN+ACK (Linux tcp_try_fastopen(): ret == 2 → *foc = valid_foc); a
+  // primary-key one gets no cookie back (foc->len = -1).
+  engine_.open_fastopen_child(*t, l, p, iss, now, d.synack_cookie);
+  synack_cookie.reset();
   conns_.insert(*t);
   t->in_table = true;
   t->fastopen_pending = true;
   ++l.fastopen.qlen;
   l.push_accept(*t);
   engine_.flush(*t, now);
-  // A backup-key cookie is not replaced in the child's SYN+ACK (Linux would send the primary
-  // one): the Tcb's SYN+ACK carries no Fast Open option.
+  t->fastopen_syn = false;  // the cookie goes in the first SYN+ACK only
   return true;
 }
 

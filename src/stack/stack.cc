@@ -255,7 +255,9 @@ class StackImpl {
     const auto somaxconn = static_cast<uint32_t>(sysctls_.get(SysctlId::kSomaxconn));
     const uint32_t b = backlog < 0 ? somaxconn : std::min<uint32_t>(uint32_t(backlog), somaxconn);
     if (k->kind == SocketKind::kListener) {
-      k->listener->max_ack_backlog = b;  // SPEC §5.1: listen() again changes the backlog
+      // SPEC §5.1: listen() again changes the backlog and nothing else — Linux inet_listen()
+      // tunes the Fast Open queue (0x400 | 0x2) only when the socket was not listening yet.
+      k->listener->max_ack_backlog = b;
       return 0;
     }
     if (k->kind != SocketKind::kFresh) return EINVAL;
@@ -301,7 +303,7 @@ class StackImpl {
     return id;
   }
 
-  int connect(SocketId s, Endpoint remote, Instant now) {
+  int connect(SocketId s, Endpoint remote, Instant now, bool syn_waits_for_data = false) {
     touch(now);
     Socket* k = sock(s);
     if (k == nullptr) return EBADF;
@@ -364,8 +366,8 @@ class StackImpl {
     k->kind = SocketKind::kConnection;
     conns_.insert(*t);
     t->in_table = true;
-    if (t->opt.fastopen_connect) ensure_fastopen_cache();
-    engine_.connect(*t, now, old ? &*old : nullptr);
+    if (t->opt.fastopen_connect || syn_waits_for_data) ensure_fastopen_cache();
+    engine_.connect(*t, now, old ? &*old : nullptr, syn_waits_for_data);
     settle(t);
     // TCP_FASTOPEN_CONNECT with a cookie: no SYN yet, connect() succeeds (SPEC §13.3).
     return t->fastopen_defer ? 0 : EINPROGRESS;
@@ -404,6 +406,32 @@ class StackImpl {
     settle(&t);
     if (n == 0) return Failure{EAGAIN};
     return n;
+  }
+
+  // Linux tcp_sendmsg_fastopen() and the __inet_stream_connect() it calls (is_sendmsg = 1).
+  Result<size_t, int> send_fastopen(SocketId s, const Result<Endpoint, int>& remote,
+                                    std::span<const uint8_t> data, Instant now) {
+    touch(now);
+    Socket* k = sock(s);
+    if (k == nullptr) return Failure{EBADF};
+    if (!tcp::fastopen_client_enabled(static_cast<uint32_t>(sysctls_.get(SysctlId::kTcpFastopen))))
+      return Failure{EOPNOTSUPP};
+    switch (k->kind) {
+      case SocketKind::kListener:
+        return Failure{EISCONN};  // SS_UNCONNECTED but not TCP_CLOSE
+      case SocketKind::kConnection:
+        // A deferred TCP_FASTOPEN_CONNECT: the SYN leaves with this data, as for send().
+        if (k->tcb->fastopen_defer) return send(s, data, now);
+        return Failure{connect(s, Endpoint{}, now)};  // EISCONN, EALREADY or the error
+      case SocketKind::kFresh:
+        break;
+      default:
+        return Failure{EINVAL};
+    }
+    if (!remote) return Failure{remote.error()};  // tcp_v4_connect()'s address checks
+    if (const int e = connect(s, remote.value(), now, /*syn_waits_for_data=*/true); e != 0)
+      return Failure{e};
+    return send(s, data, now);
   }
 
   Result<size_t, int> recv(SocketId s, std::span<uint8_t> out, Instant now, bool peek) {
@@ -1058,6 +1086,10 @@ int Stack::connect(SocketId s, Endpoint remote, Instant now) {
 }
 Result<size_t, int> Stack::send(SocketId s, std::span<const uint8_t> data, Instant now) {
   return impl_->send(s, data, now);
+}
+Result<size_t, int> Stack::send_fastopen(SocketId s, const Result<Endpoint, int>& remote,
+                                         std::span<const uint8_t> data, Instant now) {
+  return impl_->send_fastopen(s, remote, data, now);
 }
 Result<size_t, int> Stack::recv(SocketId s, std::span<uint8_t> out, Instant now, bool peek) {
   return impl_->recv(s, out, now, peek);

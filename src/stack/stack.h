@@ -148,6 +148,16 @@ class Stack {
   // success, kErr with SO_ERROR = ECONNREFUSED / ETIMEDOUT on failure).
   [[nodiscard]] int connect(SocketId s, Endpoint remote, Instant now);
   [[nodiscard]] Result<size_t, int> send(SocketId s, std::span<const uint8_t> data, Instant now);
+  // sendto()/sendmsg() with MSG_FASTOPEN (SPEC §13.3; Linux tcp_sendmsg_fastopen()). On a
+  // fresh socket: connect() to `remote` whose SYN carries as much of `data` as fits with the
+  // cached cookie (or 0x4), or is a cookie request carrying none; returns the bytes taken, or
+  // EINPROGRESS when none were (the outcome then arrives as for connect()). `remote` holds
+  // the errno tcp_v4_connect() gives a bad or missing address; it is looked at only on a fresh
+  // socket. EOPNOTSUPP without net.ipv4.tcp_fastopen 0x1; on a socket that is not fresh:
+  // a deferred TCP_FASTOPEN_CONNECT sends as send() does, a listener is EISCONN, any other
+  // connection answers what connect() would (EISCONN, EALREADY, its pending error).
+  [[nodiscard]] Result<size_t, int> send_fastopen(SocketId s, const Result<Endpoint, int>& remote,
+                                                  std::span<const uint8_t> data, Instant now);
   // 0 bytes means EOF (the peer's FIN and everything before it has been read).
   [[nodiscard]] Result<size_t, int> recv(SocketId s, std::span<uint8_t> out, Instant now,
                                          bool peek = false);

@@ -110,7 +110,10 @@ class Engine {
   // becomes a full connection at once, in SYN-RECEIVED, the SYN's data in its receive queue;
   // `t` (fresh) is left with its SYN+ACK (acknowledging that data) due — the caller puts it in
   // the table and the accept queue, then flush()es it. The Tcb's own timer retransmits it.
-  void open_fastopen_child(Tcb& t, Listener& l, const wire::Packet& syn, SeqNum iss, Instant now);
+  // `cookie`: a Fast Open option for its first SYN+ACK (set: the SYN's cookie was the backup
+  // key's); the caller clears t.fastopen_syn once that SYN+ACK is out.
+  void open_fastopen_child(Tcb& t, Listener& l, const wire::Packet& syn, SeqNum iss, Instant now,
+                           const std::optional<wire::FastOpenCookie>& cookie = std::nullopt);
   // A segment for the record (Linux tcp_check_req()).
   [[nodiscard]] RequestVerdict request_input(RequestRecord& r, const wire::Packet& p, Instant now);
   // The record's timer fired: false when it must be dropped (retries exhausted).
@@ -152,7 +155,11 @@ class Engine {
   // --- user calls (Tcb already created, tuple set) --------------------------------------------
   // `reuse`: a TIME-WAIT record tcp_tw_reuse takes over (SPEC §9.8, Linux tcp_twsk_unique()):
   // the ISN is its snd_nxt + 65535 + 2 and its ts_recent carries over.
-  void connect(Tcb& t, Instant now, const TimeWaitRecord* reuse = nullptr);
+  // `syn_waits_for_data`: sendto(MSG_FASTOPEN) (Linux tcp_sendmsg_fastopen(): fastopen_req set
+  // before tcp_v4_connect()) — the SYN is not sent here but by the send() that follows at
+  // once, with data and the cached cookie or as a cookie request (fastopen_send()).
+  void connect(Tcb& t, Instant now, const TimeWaitRecord* reuse = nullptr,
+               bool syn_waits_for_data = false);
   // Bytes accepted into the send queue.
   size_t send(Tcb& t, std::span<const uint8_t> data, Instant now);
   // After the application read: may send a window update (Linux tcp_cleanup_rbuf()).
@@ -193,6 +200,8 @@ class Engine {
   // The host's orphan count (the stack owns it), for the timer path of tcp_max_orphans
   // (Linux tcp_out_of_resources()); null: never out of resources.
   void set_orphan_count(const uint64_t* orphans) { orphans_ = orphans; }
+  // Linux tcp_too_many_orphans(shift): orphans << shift > tcp_max_orphans.
+  [[nodiscard]] bool too_many_orphans(unsigned shift) const;
   // The host's Fast Open client cookie cache (the stack owns it; SPEC §13.3); null: Fast Open
   // connects plan as if nothing were cached and learn nothing.
   void set_fastopen_cache(FastOpenClientCache* cache) { fo_cache_ = cache; }

@@ -129,7 +129,7 @@ struct FastOpenSynDecision {
   bool count_passive = false;          // TCPFastOpenPassive
   bool count_passive_fail = false;     // TCPFastOpenPassiveFail
   bool count_listen_overflow = false;  // TCPFastOpenListenOverflow
-  bool count_passive_alt_key = false;  // Linux TCPFastOpenPassiveAltKey (not in synack's list)
+  bool count_passive_alt_key = false;  // TCPFastOpenPassiveAltKey
   bool operator==(const FastOpenSynDecision&) const = default;
 };
 

@@ -314,6 +314,7 @@ void Engine::open_child(Tcb& t, const RequestRecord& r, Instant now) {
   t.rcv_ssthresh = t.rcv_wnd;
   t.ip_id = r.ip_id;
   t.syn_retrans = r.retransmits;
+  t.total_retrans = r.retransmits;  // Linux tcp_create_openreq_child(): req->num_retrans
   t.last_oow_ack = r.last_oow_ack;
   if (r.retransmits == 0 && !r.synack_sent.is_infinite()) {
     t.rtt_timing = true;  // Linux tcp_synack_rtt_meas(): only a SYN+ACK sent once
@@ -324,7 +325,7 @@ void Engine::open_child(Tcb& t, const RequestRecord& r, Instant now) {
 }
 
 void Engine::open_fastopen_child(Tcb& t, Listener& l, const wire::Packet& syn, SeqNum iss,
-                                 Instant now) {
+                                 Instant now, const std::optional<wire::FastOpenCookie>& cookie) {
   // The record exists only for the call: the child is built exactly as a third ACK would
   // build it (open_child), then made a SYN-RECEIVED Tcb that has not sent its SYN+ACK yet.
   RequestRecord r;
@@ -342,6 +343,11 @@ void Engine::open_fastopen_child(Tcb& t, Listener& l, const wire::Packet& syn, S
   t.rcv_wup = t.rcv_nxt();  // the SYN+ACK acknowledges the data (Linux tcp_fastopen_add_skb)
   t.last_rcv = now;
   t.want_syn = true;
+  if (cookie) {
+    // Sent by output() with the first SYN+ACK (fo_syn_option_, as for a client's SYN).
+    t.fastopen_syn = true;
+    fo_syn_option_ = *cookie;
+  }
 }
 
 void Engine::child_input(Tcb& t, const wire::Packet& p, Instant now) {

@@ -285,7 +285,9 @@ void Engine::send_segment(Tcb& t, uint8_t flags, SeqNum seq, uint32_t len, Insta
     if (synack ? t.ws_ok : sc.get_bool(stack::SysctlId::kTcpWindowScaling)) {
       o.window_scale = t.rcv_wscale;
     }
-    if (!synack && !retransmission && t.fastopen_syn) o.fast_open = fo_syn_option_;
+    // The client's first SYN, or a Fast Open child's first SYN+ACK (a backup-key cookie
+    // replaced by the primary one).
+    if (!retransmission && t.fastopen_syn && synack == t.passive) o.fast_open = fo_syn_option_;
   } else {
     s.window = (flags & kRst) != 0 && (flags & kAck) == 0 ? 0 : select_window(t);
     if (t.ts_ok) o.timestamps = wire::Timestamps{tsval(t, now), t.ts_recent};
@@ -306,6 +308,7 @@ void Engine::send_segment(Tcb& t, uint8_t flags, SeqNum seq, uint32_t len, Insta
   transmit(p, &t, now);
 
   if (retransmission) {
+    ++t.total_retrans;  // Linux __tcp_retransmit_skb(): tp->total_retrans += segs
     counters_.inc(Counter::kTcpRetransSegs);
     if (syn) counters_.inc(Counter::kTcpExtTCPSynRetrans);
   } else {

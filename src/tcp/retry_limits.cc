@@ -163,6 +163,7 @@ ProbeAction on_probe_timer(const ProbeFiring& f) {
     const bool alive = f.rto_backed_off < kRtoMax;
     max_probes = orphan_retries(f.orphan_retries_sysctl, alive, f.soft_error);
     if (!alive && f.backoff >= max_probes) return ProbeAction::kGiveUp;
+    if (f.out_of_resources) return ProbeAction::kAbortOnMemory;
   }
   return f.probes_out >= max_probes ? ProbeAction::kGiveUp : ProbeAction::kSendProbe;
 }

@@ -177,17 +177,24 @@ struct ProbeFiring {
   bool soft_error;
   uint32_t retries2;
   uint32_t orphan_retries_sysctl;
+  // Orphans only: the host has more orphans than tcp_max_orphans allows for this socket
+  // (Linux tcp_out_of_resources(sk, true) → tcp_check_oom(): orphans << shift >
+  // tcp_max_orphans, shift 1 when nothing was heard from the peer for 2 × TCP_RTO_MAX).
+  bool out_of_resources = false;
 };
 
 enum class ProbeAction : uint8_t {
-  kStop,       // nothing to probe: clear probes_out and probes_started
-  kSendProbe,  // send a probe (start the probe clock if probes_started was unset)
-  kGiveUp,     // ETIMEDOUT
+  kStop,           // nothing to probe: clear probes_out and probes_started
+  kSendProbe,      // send a probe (start the probe clock if probes_started was unset)
+  kGiveUp,         // ETIMEDOUT
+  kAbortOnMemory,  // an orphan while out of resources: RST, TCPAbortOnMemory, gone
 };
 
 // tcp_probe_timer(): the persist timer's give-up rule. Probing continues forever while the peer
 // answers (the engine resets probes_out on each ACK); it ends after retries2 unanswered probes,
-// after TCP_USER_TIMEOUT since the first probe, or early for orphans.
+// after TCP_USER_TIMEOUT since the first probe, or early for orphans. An orphan is checked in
+// Linux's order: its retry bound once its RTO reached TCP_RTO_MAX, then tcp_out_of_resources()
+// (a reset, done before the probe count is compared), then the probe count.
 [[nodiscard]] ProbeAction on_probe_timer(const ProbeFiring& f);
 
 // --- Keepalive, SPEC §11 ---------------------------------------------------------------------

@@ -20,8 +20,8 @@
 // including its table entry): the queues hold no heap while empty (ByteRing is lazy) and give
 // it back when the connection goes idle (timers.cc), the table entry is the intrusive
 // `hash_next` pointer plus one bucket slot, the per-socket options are packed, flags are
-// one-bit fields and the members are ordered so the layout has no holes of its own: 432 bytes
-// (a 440-byte glibc block). engine_memory_test prints sizeof(Tcb); bench/tcp_memory_bench
+// one-bit fields and members ordered so the layout has no inner holes: 440 bytes, 4 of them tail
+// padding (a 440-byte glibc block). engine_memory_test prints sizeof(Tcb); bench/tcp_memory_bench
 // measures the heap per connection.
 //
 // Single-threaded like the rest of the core.
@@ -115,6 +115,8 @@ class Tcb : public stack::TimerEntry {
   SeqNum rtt_seq;           // end sequence number of the segment being timed (rtt_time)
   uint16_t ip_id = 0;       // IPv4 identification of the next packet (Linux inet_id)
   int16_t error = 0;        // pending SO_ERROR (errno value)
+  // Segments retransmitted over the connection's life (Linux tp->total_retrans, TCP_INFO).
+  uint32_t total_retrans = 0;
 
   // --- state, counts and flags ---------------------------------------------------------------
   State state = State::kClosed;

@@ -162,6 +162,11 @@ void Engine::on_timer(Tcb& t, Instant now) {
   arm(t);
 }
 
+bool Engine::too_many_orphans(unsigned shift) const {
+  return orphans_ != nullptr &&
+         (*orphans_ << shift) > static_cast<uint64_t>(sysctl(SysctlId::kTcpMaxOrphans));
+}
+
 void Engine::give_up(Tcb& t, Instant now, int err, std::string_view reason) {
   // Linux tcp_write_err(): ETIMEDOUT (no RST, SPEC §7.8), TCPAbortOnTimeout.
   t.error = static_cast<int16_t>(err);
@@ -249,6 +254,7 @@ void Engine::on_persist_timer(Tcb& t, Instant now) {
       .soft_error = false,
       .retries2 = static_cast<uint32_t>(sysctl(SysctlId::kTcpRetries2)),
       .orphan_retries_sysctl = static_cast<uint32_t>(sysctl(SysctlId::kTcpOrphanRetries)),
+      .out_of_resources = t.orphan && too_many_orphans(now - t.last_rcv > 2 * kRtoMax ? 1 : 0),
   };
   const ProbeAction a = on_probe_timer(f);
   tracer_.timer_fired(now, trace_tuple(t), t.state, TimerKind::kPersist, t.probes_out + 1u);
@@ -260,6 +266,15 @@ void Engine::on_persist_timer(Tcb& t, Instant now) {
       return;
     case ProbeAction::kGiveUp:
       give_up(t, now, ETIMEDOUT, "zero-window probes unanswered");
+      return;
+    case ProbeAction::kAbortOnMemory:
+      // SPEC §8.7, Linux tcp_probe_timer() → tcp_out_of_resources(sk, do_reset = true): the
+      // log line, RST, TCPAbortOnMemory, and the orphan is gone.
+      tracer_.log(now, trace_tuple(t), stack::LogMessage::kTooManyOrphans);
+      counters_.inc(Counter::kTcpExtTCPAbortOnMemory);
+      tracer_.abort(now, trace_tuple(t), t.state, "tcp_max_orphans");
+      send_rst(t, now);
+      done(t, now);
       return;
     case ProbeAction::kSendProbe:
       break;

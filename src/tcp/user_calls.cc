@@ -120,7 +120,7 @@ static uint32_t initial_window(uint32_t space, uint32_t mss) {
   return std::min<uint32_t>(space, 65535);
 }
 
-void Engine::connect(Tcb& t, Instant now, const TimeWaitRecord* reuse) {
+void Engine::connect(Tcb& t, Instant now, const TimeWaitRecord* reuse, bool syn_waits_for_data) {
   init_connection(t, now);
   t.iss = choose_isn(t.tuple, now);
   if (reuse != nullptr) {
@@ -139,6 +139,11 @@ void Engine::connect(Tcb& t, Instant now, const TimeWaitRecord* reuse) {
   // (Linux tcp_connect_init(): 64240 for MSS 1460).
   t.rcv_wnd = initial_window(t.window_clamp, t.adv_mss);
   t.rcv_ssthresh = t.rcv_wnd;
+  if (syn_waits_for_data) {
+    t.fastopen_defer = true;  // the caller's send() sends the SYN (fastopen_send())
+    set_state(t, State::kSynSent, now);
+    return;
+  }
   if (t.opt.fastopen_connect && fastopen_connect(t, now)) {
     // SPEC §13.3, Linux tcp_v4_connect() → tcp_fastopen_defer_connect(): SYN-SENT with the
     // port bound, and no SYN until the first send() (fastopen_client.cc).

@@ -4,9 +4,12 @@
 #include <linux/tcp.h>
 
 #include <cerrno>
+#include <cstdio>
+#include <functional>
 #include <string>
 
 #include "api/socket_world.h"
+#include "stack/counters.h"
 #include "tcp/tcb.h"
 
 namespace synack::api::testing {
@@ -219,6 +222,40 @@ TEST(SocketsSockopt, TcpInfoDuringRetransmissionsAfterAnRto) {
   EXPECT_EQ(i.tcpi_lost, 1u);
   EXPECT_EQ(i.tcpi_retrans, 1u);
   EXPECT_EQ(i.tcpi_snd_cwnd, 1u);
+  // One segment, retransmitted once per timeout so far.
+  EXPECT_EQ(i.tcpi_total_retrans, i.tcpi_retransmits);
+}
+
+// tcpi_total_retrans counts every retransmitted segment over the connection's life (Linux
+// tp->total_retrans), while tcpi_retransmits is back to 0 once the losses are repaired. The
+// client host has this one connection, so its count equals the host's TcpRetransSegs.
+TEST(SocketsSockopt, TcpInfoTotalRetransCountsTheConnectionsLife) {
+  const uint64_t seed = 7;
+  std::printf("seed %llu\n", static_cast<unsigned long long>(seed));
+  SocketWorld w(link::LinkParams{.latency = 10_ms, .loss = 0.05}, seed);
+  const auto p = w.pair();
+  ASSERT_GE(p.s, 0);
+  std::string data(200'000, 'r');
+  size_t got = 0;
+  std::function<void(Instant)> drain = [&](Instant now) {
+    char buf[65536];
+    ssize_t n;
+    while ((n = w.srv.recv(p.s, buf, sizeof buf, MSG_DONTWAIT)) > 0)
+      got += size_t(n);
+    if (got < data.size()) w.sim.at(now + 5_ms, drain);
+  };
+  w.sim.at(w.sim.now(), drain);
+  ASSERT_EQ(w.cli.write(p.c, data.data(), data.size()), ssize_t(data.size()));
+  w.sim.run_for(60_s);
+  ASSERT_EQ(got, data.size());
+  tcp_info i{};
+  socklen_t len = sizeof i;
+  ASSERT_EQ(w.cli.getsockopt(p.c, IPPROTO_TCP, TCP_INFO, &i, &len), 0);
+  const uint64_t host = w.client.stack().counters().value(stack::Counter::kTcpRetransSegs);
+  EXPECT_GT(host, 0u);  // 5 % loss over ~140 segments
+  EXPECT_EQ(i.tcpi_total_retrans, host);
+  EXPECT_EQ(i.tcpi_retransmits, 0);
+  EXPECT_EQ(i.tcpi_unacked, 0u);
 }
 
 }  // namespace

@@ -263,5 +263,87 @@ TEST_F(ConformanceFastOpen, RequestResponseTakesOneRttInsteadOfTwo) {
   }
 }
 
+
+// Key rotation with net.ipv4.tcp_fastopen_key "primary,backup" (Linux proc_tcp_fastopen_key):
+// a cookie made with the backup key is still accepted — the child is created with the data —
+// and counted TCPFastOpenPassiveAltKey; its SYN+ACK hands out the primary key's cookie
+// (Linux tcp_try_fastopen(): ret == 2 → *foc = valid_foc), where a primary-key cookie gets
+// none back. A cookie made with neither key falls back as usual.
+TEST_F(ConformanceFastOpen, BackupKeyCookieIsAcceptedAndReplaced) {
+  // The old key (kKeyWords) becomes the backup behind a new primary.
+  auto r = stack().sysctls().set("net.ipv4.tcp_fastopen_key",
+                                 "a0a1a2a3-b0b1b2b3-c0c1c2c3-d0d1d2d3,"
+                                 "01020304-05060708-090a0b0c-0d0e0f10");
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  const std::array<int64_t, 4> new_words = {0xa0a1a2a3, 0xb0b1b2b3, 0xc0c1c2c3, 0xd0d1d2d3};
+  const tcp::FastOpenServer new_keys{tcp::fastopen_key_from_words(new_words)};
+  const wire::FastOpenCookie new_cookie = new_keys.cookie_for(kPeerAddr, kLocalAddr);
+  ASSERT_NE(new_cookie.bytes, valid_cookie().bytes);
+  const SocketId l = fastopen_listener(at(0_s));
+  // valid_cookie() is the old (now backup) key's.
+  inject(at(0_s), {.flags = syn, .seq = 0, .options = syn_opts(valid_cookie()), .data = "GET /"});
+  expect(at(0_s), {.flags = syn_ack, .seq = 0, .ack = 6, .options = synack_opts(new_cookie)});
+  expect_state(at(0_s), State::kSynReceived);
+  const SocketId a = accept(at(10_ms), l);
+  EXPECT_EQ(recv(at(10_ms), a, 5), "GET /");
+  EXPECT_EQ(counter(Counter::kTcpExtTCPFastOpenPassive), 1u);
+  EXPECT_EQ(counter(Counter::kTcpExtTCPFastOpenPassiveAltKey), 1u);
+  EXPECT_EQ(counter(Counter::kTcpExtTCPFastOpenPassiveFail), 0u);
+  // Its retransmitted SYN+ACK carries no cookie (Linux tcp_rtx_synack(): foc NULL).
+  expect(at(1_s), {.flags = syn_ack, .seq = 0, .ack = 6, .options = synack_opts()});
+  inject(at(1100_ms), {.flags = ack, .seq = 6, .ack = 1});
+  expect_state(at(1100_ms), State::kEstablished);
+  EXPECT_EQ(stack().sysctls().format(SysctlId::kTcpFastopenKey),
+            "a0a1a2a3-b0b1b2b3-c0c1c2c3-d0d1d2d3,01020304-05060708-090a0b0c-0d0e0f10");
+}
+
+// The same client with the new primary key's cookie: accepted, no AltKey, no cookie back.
+TEST_F(ConformanceFastOpen, PrimaryKeyCookieUnderRotationGetsNoCookieBack) {
+  auto r = stack().sysctls().set("net.ipv4.tcp_fastopen_key",
+                                 "a0a1a2a3-b0b1b2b3-c0c1c2c3-d0d1d2d3,"
+                                 "01020304-05060708-090a0b0c-0d0e0f10");
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  const std::array<int64_t, 4> new_words = {0xa0a1a2a3, 0xb0b1b2b3, 0xc0c1c2c3, 0xd0d1d2d3};
+  const tcp::FastOpenServer new_keys{tcp::fastopen_key_from_words(new_words)};
+  (void)fastopen_listener(at(0_s));
+  inject(at(0_s), {.flags = syn,
+                   .seq = 0,
+                   .options = syn_opts(new_keys.cookie_for(kPeerAddr, kLocalAddr)),
+                   .data = "hi"});
+  expect(at(0_s), {.flags = syn_ack, .seq = 0, .ack = 3, .options = synack_opts()});
+  EXPECT_EQ(counter(Counter::kTcpExtTCPFastOpenPassive), 1u);
+  EXPECT_EQ(counter(Counter::kTcpExtTCPFastOpenPassiveAltKey), 0u);
+}
+
+// listen() on a listener (Linux inet_listen() with old_state == TCP_LISTEN) only changes the
+// backlog (min(backlog, somaxconn)); the Fast Open queue is tuned from the backlog only by the
+// first listen() (0x400 | 0x2 with no TCP_FASTOPEN set), so a later listen() leaves it as it is
+// — also when 0x400 was turned on in between.
+TEST_F(ConformanceFastOpen, ListenAgainChangesTheBacklogNotTheFastOpenQueue) {
+  set_sysctl(SysctlId::kTcpFastopen, 0x403);
+  const SocketId l = listen(at(0_s));  // backlog 128
+  EXPECT_EQ(stack().get_option(l, SockOpt::kFastOpen).value(), 128);
+  ASSERT_EQ(stack().listen(l, 8, at(0_s)), 0);
+  EXPECT_EQ(stack().info(l).value().send_queue, 8u);  // ss: a listener's backlog
+  EXPECT_EQ(stack().get_option(l, SockOpt::kFastOpen).value(), 128);
+  ASSERT_EQ(stack().listen(l, -1, at(0_s)), 0);  // negative: somaxconn
+  EXPECT_EQ(stack().info(l).value().send_queue, 4096u);
+  EXPECT_EQ(stack().get_option(l, SockOpt::kFastOpen).value(), 128);
+
+  reset_stack(2);
+  set_sysctl(SysctlId::kTcpFastopen, 0x3);
+  auto r = stack().sysctls().set_values(SysctlId::kTcpFastopenKey, kKeyWords);
+  ASSERT_TRUE(r.has_value());
+  const SocketId l2 = listen(at(0_s));
+  EXPECT_EQ(stack().get_option(l2, SockOpt::kFastOpen).value(), 0);
+  set_sysctl(SysctlId::kTcpFastopen, 0x403);
+  ASSERT_EQ(stack().listen(l2, 16, at(0_s)), 0);
+  EXPECT_EQ(stack().info(l2).value().send_queue, 16u);
+  EXPECT_EQ(stack().get_option(l2, SockOpt::kFastOpen).value(), 0);  // still not Fast Open
+  inject(at(0_s), {.flags = syn, .seq = 0, .options = syn_opts(valid_cookie()), .data = "x"});
+  expect(at(0_s), {.flags = syn_ack, .seq = 0, .ack = 1, .options = synack_opts()});
+  EXPECT_EQ(counter(Counter::kTcpExtTCPFastOpenPassive), 0u);
+}
+
 }  // namespace
 }  // namespace synack::tcptest
