@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "extra_sockopts.h"
 #include "interface.h"
 #include "shim_flags.h"
 #include "shim_host.h"
@@ -99,7 +100,7 @@ extern "C" void packetdrill_interface_init(const char* flags,
   ifc->close = [](void* u, int fd) { return net(u).close(fd); };
   ifc->shutdown = [](void* u, int fd, int how) { return net(u).shutdown(fd, how); };
   ifc->getsockopt = [](void* u, int fd, int level, int name, void* v, socklen_t* l) {
-    return net(u).getsockopt(fd, level, name, v, l);
+    return shim_getsockopt(net(u), fd, level, name, v, l);
   };
   ifc->setsockopt = [](void* u, int fd, int level, int name, const void* v, socklen_t l) {
     return net(u).setsockopt(fd, level, name, v, l);

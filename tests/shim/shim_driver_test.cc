@@ -333,6 +333,25 @@ TEST_F(ShimDriver, InterposedGetsockoptAnswersSynackDescriptorsAndForwardsOthers
   ASSERT_EQ(gso(fd, IPPROTO_TCP, TCP_INFO, &ti, &len), 0);
   EXPECT_EQ(ti.tcpi_state, TCP_ESTABLISHED);
   EXPECT_EQ(ti.tcpi_snd_mss, 1000u);  // the peer's MSS
+  // Asked for more, it answers with Linux 6.18's full 280-byte length (packetdrill checks).
+  uint8_t big[400];
+  len = sizeof big;
+  ASSERT_EQ(gso(fd, IPPROTO_TCP, TCP_INFO, big, &len), 0);
+  EXPECT_EQ(len, 280u);
+  // packetdrill's code blocks also fetch TCP_CC_INFO (26) and SO_MEMINFO (55).
+  char cc[64];
+  len = sizeof cc;
+  ASSERT_EQ(gso(fd, IPPROTO_TCP, 26, cc, &len), 0);
+  EXPECT_EQ(len, 0u);  // NewReno, like Linux's Reno/CUBIC, has no get_info()
+  uint32_t mem[9] = {};
+  len = sizeof mem;
+  ASSERT_EQ(gso(fd, SOL_SOCKET, 55, mem, &len), 0);
+  EXPECT_EQ(len, sizeof mem);
+  int rcvbuf = 0;
+  socklen_t rlen = sizeof rcvbuf;
+  ASSERT_EQ(gso(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, &rlen), 0);
+  EXPECT_EQ(mem[1], static_cast<uint32_t>(rcvbuf));
+  EXPECT_GT(mem[1], 0u);
 
   const int kernel = ::socket(AF_INET, SOCK_DGRAM, 0);
   ASSERT_GE(kernel, 0);
