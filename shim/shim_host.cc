@@ -19,6 +19,14 @@ namespace {
 // and no timer that could make it send: another thread may be a moment away from a call
 // that emits a packet (packetdrill sees a thread waiting for our lock as asleep already).
 constexpr auto kIdleGrace = std::chrono::milliseconds(200);
+// How long a move of time waits, in real time, for woken calls to run (a bound, not a pace:
+// they normally take microseconds).
+constexpr auto kSettleLimit = std::chrono::milliseconds(1000);
+
+// The instant (gettimeofday microseconds) the last socket call on this thread returned, until
+// the thread's next gettimeofday() consumes it. Per thread, and shared by hosts: packetdrill
+// has one host.
+thread_local long long returned_at_usecs = -1;
 
 long long real_time_of_day_usecs() {
   timeval tv{};
@@ -79,7 +87,14 @@ long long ShimHost::to_usecs(Instant t) const {
   return epoch_usecs_ + t.ns() / 1'000;
 }
 
+void ShimHost::note_return() {
+  const int saved = errno;
+  returned_at_usecs = to_usecs(now());
+  errno = saved;
+}
+
 void ShimHost::advance_to(Instant to) {
+  driver_.settle(kSettleLimit);
   Instant last = Instant::infinite();
   for (;;) {
     Instant d;
@@ -108,6 +123,7 @@ int ShimHost::netdev_receive(void* buf, size_t* count, long long* time_usecs) {
   }
   auto give_up = std::chrono::steady_clock::now() + kIdleGrace;
   for (;;) {
+    driver_.settle(kSettleLimit);  // a woken call may be about to send
     std::optional<Departed> p;
     driver_.with_stack([&](Stack&) {
       if (departed_.empty()) return;
@@ -146,10 +162,13 @@ int ShimHost::usleep(useconds_t usec) {
 }
 
 int ShimHost::gettimeofday(timeval* tv) {
-  advance_to(now() + Duration::micros(1));
-  const Instant t = now();  // another thread may have moved it further
+  long long us = returned_at_usecs;
+  returned_at_usecs = -1;
+  if (us < 0) {
+    advance_to(now() + Duration::micros(1));
+    us = to_usecs(now());  // another thread may have moved it further
+  }
   if (tv != nullptr) {
-    const long long us = to_usecs(t);
     tv->tv_sec = static_cast<time_t>(us / 1'000'000);
     tv->tv_usec = static_cast<suseconds_t>(us % 1'000'000);
   }

@@ -14,6 +14,9 @@
 //   - Real descriptors. packetdrill closes the descriptors a script leaves open with the real
 //     close(), so every synack descriptor is a duplicate of /dev/null (a real open descriptor
 //     of the process, released by our close()).
+//   - Woken calls complete before time moves on: every move of time first lets the calls
+//     that the last packet or move woke leave their wait (ThreadedDriver::settle), and a call
+//     reports its own return instant to its thread's next gettimeofday() (note_return()).
 //   - Sysctls that scripts set through /proc/sys, read at each socket() call
 //     (proc_sysctls.h).
 //
@@ -53,6 +56,10 @@ class ShimHost final : public PacketOutput {
   int netdev_receive(void* buf, size_t* count, long long* time_usecs);
   int usleep(useconds_t usec);
   int gettimeofday(timeval* tv);
+  // Called as every socket call returns: the next gettimeofday() on this thread reports the
+  // instant the call returned, not whatever time another thread has moved on to since —
+  // packetdrill reads the clock right after a blocking call to check when it ended.
+  void note_return();
 
   // PacketOutput: called by the stack, under the driver's lock.
   void transmit(std::span<const uint8_t> ipv4_packet, Instant now) override;

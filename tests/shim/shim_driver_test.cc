@@ -232,16 +232,24 @@ TEST_F(ShimDriver, BlockingAcceptWokenByThirdAckAndSynAckBytesExact) {
   EXPECT_EQ(errno, EBADF);
 }
 
-TEST_F(ShimDriver, BlockingReadWokenByInjectedData) {
+TEST_F(ShimDriver, BlockingReadWokenByInjectedDataReturnsAtThatInstant) {
   const int fd = established(listener());
   auto got = blocking([&] {
     char buf[100];
     const ssize_t n = ifc.read(u, fd, buf, sizeof buf);
-    return std::string(buf, n > 0 ? static_cast<size_t>(n) : 0);
+    const long long end = now_us();  // packetdrill reads the clock right after the call
+    return std::make_pair(std::string(buf, n > 0 ? static_cast<size_t>(n) : 0), end);
   });
+  const long long sent = now_us();
   inject(from_peer(1, isn_ + 1, kAck | kPsh, 32792, {}, {'h', 'e', 'l', 'l', 'o'}));
+  // The main thread moves on at once; the woken read still ends at the instant of the data,
+  // not 100 ms later, however late its thread gets to run.
+  ASSERT_EQ(ifc.usleep(u, 100'000), 0);
   ASSERT_EQ(got.wait_for(std::chrono::seconds(5)), std::future_status::ready);
-  EXPECT_EQ(got.get(), "hello");
+  const auto [data, end] = got.get();
+  EXPECT_EQ(data, "hello");
+  EXPECT_GE(end, sent);
+  EXPECT_LT(end - sent, 1'000);
   const Bytes ack = sniff();  // the data is acknowledged
   ASSERT_GE(ack.size(), 40u);
   EXPECT_EQ(ack[33], kAck);
