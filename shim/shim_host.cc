@@ -3,6 +3,7 @@
 #include <fcntl.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -23,10 +24,16 @@ constexpr auto kIdleGrace = std::chrono::milliseconds(200);
 // they normally take microseconds).
 constexpr auto kSettleLimit = std::chrono::milliseconds(1000);
 
-// The instant (gettimeofday microseconds) the last socket call on this thread returned, until
-// the thread's next gettimeofday() consumes it. Per thread, and shared by hosts: packetdrill
-// has one host.
-thread_local long long returned_at_usecs = -1;
+// The instant (gettimeofday microseconds) the last socket call on this thread returned, and
+// on which host, until the thread's next gettimeofday() on that host consumes it.
+// Hosts are told apart by a serial number, not their address (a new host may reuse the
+// address of a deleted one).
+struct ReturnedAt {
+  uint64_t host = 0;
+  long long usecs = -1;
+};
+thread_local ReturnedAt returned_at;
+std::atomic<uint64_t> host_serials{0};
 
 long long real_time_of_day_usecs() {
   timeval tv{};
@@ -42,6 +49,7 @@ ShimHost::ShimHost(const ShimFlags& flags)
       driver_(stack_),
       null_fd_(::open("/dev/null", O_RDWR | O_CLOEXEC)),
       epoch_usecs_(real_time_of_day_usecs()),
+      serial_(++host_serials),
       net_(stack_, driver_,
            SocketsOptions{.allocate_descriptor = [this] { return allocate_descriptor(); },
                           .release_descriptor = [this](int fd) { release_descriptor(fd); }}) {}
@@ -89,7 +97,7 @@ long long ShimHost::to_usecs(Instant t) const {
 
 void ShimHost::note_return() {
   const int saved = errno;
-  returned_at_usecs = to_usecs(now());
+  returned_at = ReturnedAt{serial_, to_usecs(now())};
   errno = saved;
 }
 
@@ -102,6 +110,7 @@ void ShimHost::advance_to(Instant to) {
     if (d.is_infinite() || d > to || d == last) break;  // d == last: already due, not moving
     last = d;
     driver_.advance(d);
+    driver_.settle(kSettleLimit);  // calls this timer woke end at its instant
   }
   driver_.advance(to);
 }
@@ -162,8 +171,8 @@ int ShimHost::usleep(useconds_t usec) {
 }
 
 int ShimHost::gettimeofday(timeval* tv) {
-  long long us = returned_at_usecs;
-  returned_at_usecs = -1;
+  long long us = returned_at.host == serial_ ? returned_at.usecs : -1;
+  returned_at = ReturnedAt{};
   if (us < 0) {
     advance_to(now() + Duration::micros(1));
     us = to_usecs(now());  // another thread may have moved it further

@@ -83,7 +83,8 @@ class ShimHost final : public PacketOutput {
   int null_fd_ = -1;
   bool closing_ = false;  // set in the destructor: descriptors are packetdrill's to close now
   long long epoch_usecs_ = 0;
-  Sockets net_;  // last: it refers to all of the above
+  uint64_t serial_ = 0;  // unique per host in the process (note_return())
+  Sockets net_;          // last: it refers to all of the above
 };
 
 }  // namespace synack::shim
