@@ -10,12 +10,16 @@ bool ThreadedDriver::wait(const std::function<bool()>& ready, Instant deadline) 
   bool ok = ready();
   if (!ok && now_ < deadline) {
     const auto slot = deadlines_.insert(deadline);
+    const Waiter me{&ready, deadline};
+    waiters_.push_back(&me);
     ++blocked_;
     cv_.notify_all();  // wait_blocked() watches blocked_
     while (!(ok = ready()) && now_ < deadline)
       cv_.wait(lk);
     --blocked_;
     deadlines_.erase(slot);
+    std::erase(waiters_, &me);
+    cv_.notify_all();  // settle() watches waiters_
   }
   lk.release();
   return ok;
@@ -53,6 +57,14 @@ size_t ThreadedDriver::blocked() {
 bool ThreadedDriver::wait_blocked(size_t n, std::chrono::milliseconds timeout) {
   std::unique_lock<std::mutex> lk(mu_);
   return cv_.wait_for(lk, timeout, [&] { return blocked_ >= n; });
+}
+
+bool ThreadedDriver::settle(std::chrono::milliseconds timeout) {
+  std::unique_lock<std::mutex> lk(mu_);
+  return cv_.wait_for(lk, timeout, [&] {
+    return std::none_of(waiters_.begin(), waiters_.end(),
+                        [&](const Waiter* w) { return now_ >= w->deadline || (*w->ready)(); });
+  });
 }
 
 void ThreadedDriver::with_stack(const std::function<void(Stack&)>& f) {

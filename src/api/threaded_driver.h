@@ -23,6 +23,7 @@
 #include <mutex>
 #include <set>
 #include <span>
+#include <vector>
 
 #include <synack/socket.h>
 #include <synack/time.h>
@@ -55,6 +56,11 @@ class ThreadedDriver final : public SocketDriver {
   // Sleeps (really, on the condition variable) until at least `n` calls are asleep or
   // `timeout` of real time passed; true if they are.
   bool wait_blocked(size_t n, std::chrono::milliseconds timeout);
+  // Sleeps (really) until no call asleep in wait() has its condition true or its deadline
+  // reached — every call that the last input or advance woke has left wait() — or `timeout`
+  // of real time passed; true if so. A virtual-time feeder calls it before moving time again,
+  // so a woken call completes at the instant that woke it, however slowly its thread runs.
+  bool settle(std::chrono::milliseconds timeout);
   // Runs `f` on the stack under the lock, then wakes the waiters (it may have changed it).
   void with_stack(const std::function<void(Stack&)>& f);
 
@@ -64,6 +70,11 @@ class ThreadedDriver final : public SocketDriver {
   Stack& stack_;
   Instant now_;
   std::multiset<Instant> deadlines_;  // of the calls asleep in wait()
+  struct Waiter {
+    const std::function<bool()>* ready;
+    Instant deadline;
+  };
+  std::vector<const Waiter*> waiters_;  // the calls asleep in wait()
   size_t blocked_ = 0;
 };
 

@@ -164,5 +164,29 @@ TEST(ThreadedDriver, CloseFromAnotherThreadWakesABlockedReadWithEbadf) {
   EXPECT_EQ(reader.get(), EBADF);
 }
 
+TEST(ThreadedDriver, SettleReturnsOnceEveryWokenCallHasLeftItsWait) {
+  Host h;
+  const int l = h.net.socket(AF_INET, SOCK_STREAM, 0);
+  const sockaddr_in a = inet(80);
+  ASSERT_EQ(h.net.bind(l, reinterpret_cast<const sockaddr*>(&a), sizeof a), 0);
+  ASSERT_EQ(h.net.listen(l, 4), 0);
+  const timeval tv{.tv_sec = 1, .tv_usec = 0};
+  ASSERT_EQ(h.net.setsockopt(l, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv), 0);
+  auto accept = std::async(std::launch::async, [&] {
+    const int s = h.net.accept(l, nullptr, nullptr);
+    return s == -1 ? errno : 0;
+  });
+  ASSERT_TRUE(h.driver.wait_blocked(1, milliseconds(5'000)));
+  // Nothing woke it: settled at once, the call still asleep.
+  EXPECT_TRUE(h.driver.settle(milliseconds(5'000)));
+  EXPECT_EQ(h.driver.blocked(), 1u);
+  h.driver.advance(Instant::zero() + 1_s);  // its timeout
+  // settle() comes back only after the woken call is out of wait() (no polling needed).
+  EXPECT_TRUE(h.driver.settle(milliseconds(5'000)));
+  EXPECT_EQ(h.driver.blocked(), 0u);
+  ASSERT_EQ(accept.wait_for(milliseconds(5'000)), std::future_status::ready);
+  EXPECT_EQ(accept.get(), EAGAIN);
+}
+
 }  // namespace
 }  // namespace synack::api
