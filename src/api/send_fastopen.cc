@@ -65,8 +65,9 @@ long SocketsImpl::send_fastopen(int fd, const sockaddr* dst, socklen_t dstlen, c
   std::vector<uint8_t> head;
   head.reserve(std::min(want, kMaxSynData));
   for (size_t i = 0; i < iovcnt && head.size() < kMaxSynData; ++i) {
-    const auto* p = static_cast<const uint8_t*>(iov[i].iov_base);
     const size_t n = std::min(iov[i].iov_len, kMaxSynData - head.size());
+    if (n == 0) continue;  // an empty iovec may have a null base
+    const auto* p = static_cast<const uint8_t*>(iov[i].iov_base);
     head.insert(head.end(), p, p + n);
   }
   const SocketId sid = d->sid;

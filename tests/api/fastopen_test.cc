@@ -131,7 +131,7 @@ TEST(SocketsFastOpen, FastOpenConnectOptionSendsDataInSynOnceCookieCached) {
   EXPECT_EQ(w.cli.write(c, "GET /", 5), 5);
   EXPECT_EQ(w.accept_and_read(), "GET /");
   EXPECT_EQ(w.sim.now(), t0 + 10_ms);  // the SYN carried it
-  w.sim.run_for(20_ms);                 // the SYN+ACK acknowledging it reaches the client
+  w.sim.run_for(20_ms);                // the SYN+ACK acknowledging it reaches the client
   EXPECT_EQ(w.cli_counter(Counter::kTcpExtTCPFastOpenActive), 1u);
   EXPECT_EQ(w.srv_counter(Counter::kTcpExtTCPFastOpenPassive), 1u);
 }

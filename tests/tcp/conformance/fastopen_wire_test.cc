@@ -263,7 +263,6 @@ TEST_F(ConformanceFastOpen, RequestResponseTakesOneRttInsteadOfTwo) {
   }
 }
 
-
 // Key rotation with net.ipv4.tcp_fastopen_key "primary,backup" (Linux proc_tcp_fastopen_key):
 // a cookie made with the backup key is still accepted — the child is created with the data —
 // and counted TCPFastOpenPassiveAltKey; its SYN+ACK hands out the primary key's cookie
