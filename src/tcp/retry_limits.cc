@@ -160,7 +160,9 @@ ProbeAction on_probe_timer(const ProbeFiring& f) {
   }
   uint32_t max_probes = f.retries2;
   if (f.orphan) {
-    const bool alive = f.rto_backed_off < kRtoMax;
+    // Linux 6.15+ tcp_probe_timer(): "alive" is judged against tcp_rto_max(sk), the
+    // tcp_rto_max_ms in force, not the TCP_RTO_MAX constant.
+    const bool alive = f.rto_backed_off < f.rto_max;
     max_probes = orphan_retries(f.orphan_retries_sysctl, alive, f.soft_error);
     if (!alive && f.backoff >= max_probes) return ProbeAction::kGiveUp;
     if (f.out_of_resources) return ProbeAction::kAbortOnMemory;

@@ -171,9 +171,10 @@ struct ProbeFiring {
   std::optional<Instant> probes_started;  // icsk_probes_tstamp (nullopt = first probe)
   Instant now;
   bool orphan;
-  Duration rto_backed_off;  // RttEstimator::rto_backed_off(TCP_RTO_MAX)
-  uint32_t backoff;         // icsk_backoff
-  Duration user_timeout;    // zero = not set
+  Duration rto_backed_off;     // RttEstimator::rto_backed_off(rto_max)
+  Duration rto_max = kRtoMax;  // tcp_rto_max(sk): net.ipv4.tcp_rto_max_ms (Linux 6.15+)
+  uint32_t backoff;            // icsk_backoff
+  Duration user_timeout;       // zero = not set
   bool soft_error;
   uint32_t retries2;
   uint32_t orphan_retries_sysctl;

@@ -249,6 +249,7 @@ void Engine::on_persist_timer(Tcb& t, Instant now) {
       .now = now,
       .orphan = t.orphan,
       .rto_backed_off = t.rtt.rto_backed_off(t.rtt.config().rto_max),
+      .rto_max = t.rtt.config().rto_max,
       .backoff = t.rtt.backoff(),
       .user_timeout = Duration::millis(t.opt.user_timeout_ms),
       .soft_error = false,
@@ -304,7 +305,11 @@ void Engine::on_persist_timer(Tcb& t, Instant now) {
   counters_.inc(Counter::kTcpExtTCPWinProbe);  // Linux tcp_xmit_probe_skb()
   t.want_probe = true;
   ++t.probes_out;
-  t.rtt.on_retransmit_timeout(/*exponential=*/false);  // icsk_backoff++ only
+  // Linux tcp_send_probe0(): icsk_backoff stops growing at tcp_retries2, so an orphan whose
+  // tcp_orphan_retries exceeds tcp_retries2 is never killed while the peer keeps answering.
+  if (t.rtt.backoff() < static_cast<uint32_t>(sysctl(SysctlId::kTcpRetries2))) {
+    t.rtt.on_retransmit_timeout(/*exponential=*/false);  // icsk_backoff++ only
+  }
   t.persist = true;
   t.rexmit_at = now + t.rtt.probe0_interval(t.rtt.config().rto_max);
 }

@@ -117,6 +117,15 @@ synack_expect(cli.sim.peer_crash_retries5 0 "5 retransmissions, ETIMEDOUT .* at 
 synack_expect(cli.sim.zero_window_orphan_retries_12 0
               "^outcome  : ok: orphan killed in FIN-WAIT-1 at 590\\.725000 s after 12 zero-window probes"
               sim run zero-window-fin-wait1 --quiet --sysctl net.ipv4.tcp_orphan_retries=12)
+# tcp_orphan_retries = 16 > tcp_retries2: the backoff stops at tcp_retries2 (tcp_send_probe0),
+# so "not alive" never comes and the answering peer keeps the orphan forever (6 h horizon).
+synack_expect(cli.sim.zero_window_orphan_retries_16 0
+              "^outcome  : ok: orphan still in FIN-WAIT-1 after 188 probes"
+              sim run zero-window-fin-wait1 --quiet --sysctl net.ipv4.tcp_orphan_retries=16)
+# tcp_rto_max_ms = 60000: "alive" is judged against the RTO maximum in force (Linux 6.15+).
+synack_expect(cli.sim.zero_window_rto_max_60s 0
+              "^outcome  : ok: orphan killed in FIN-WAIT-1 at 175\\.465000 s after 9 zero-window probes"
+              sim run zero-window-fin-wait1 --quiet --sysctl net.ipv4.tcp_rto_max_ms=60000)
 # max-orphans with a cap of 6: the last two of eight closes are reset.
 synack_expect(cli.sim.max_orphans_6 0 "^outcome  : ok: .*2 reset with TCPAbortOnMemory, 6 kept as orphans \\(ooooooRR\\)"
               sim run max-orphans --quiet --sysctl net.ipv4.tcp_max_orphans=6)

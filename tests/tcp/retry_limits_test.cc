@@ -415,6 +415,18 @@ TEST(PersistTimer, OrphanBounds) {
   EXPECT_EQ(on_probe_timer(f), ProbeAction::kGiveUp);
 }
 
+TEST(PersistTimer, OrphanAliveIsJudgedAgainstTheRtoMaxInForce) {
+  // Linux 6.15+ tcp_probe_timer(): alive = backed-off RTO < tcp_rto_max(sk). With
+  // tcp_rto_max_ms = 60000 an interval of 60 s is no longer "alive".
+  ProbeFiring f = probe(0);
+  f.orphan = true;
+  f.rto_backed_off = 60_s;
+  f.backoff = 7;
+  EXPECT_EQ(on_probe_timer(f), ProbeAction::kSendProbe);  // default rto_max 120 s: alive
+  f.rto_max = 60_s;
+  EXPECT_EQ(on_probe_timer(f), ProbeAction::kGiveUp);  // not alive: bound 0, backoff 7 >= 0
+}
+
 TEST(Keepalive, DeadPeerDetectedAfter7875Seconds) {
   // SPEC §11.1: idle 7200 s, then 9 probes 75 s apart, give up at 7200 + 9 × 75 = 7875 s.
   std::vector<Duration> probes;
