@@ -191,3 +191,22 @@ if(PYTHON3 AND RSVG_CONVERT)
                    $<TARGET_FILE:synack_cli> sim run time-wait-pileup --quiet
            WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
 endif()
+# tw-recycle-nat (issue 6): two clients behind one NAT against old Linux's tcp_tw_recycle check
+# (a scenario-local filter). The expectation follows the TSvals each seed gives, so any seed
+# passes; with tcp_syn_retries=5 the dropped client gives up (31 s < the 60 s stamp age).
+synack_expect(cli.sim.tw-recycle-nat 0 "^outcome  : ok: tw_recycle: (A again|B)'s SYNs dropped 6x \\(connect\\(\\) after 63\\.020000 s\\), PAWSPassive 6, without it every connect\\(\\) in 0\\.020000 s"
+              sim run tw-recycle-nat --quiet)
+synack_expect(cli.sim.tw-recycle-nat_seed11 0 "^outcome  : ok: tw_recycle: (A again|B)'s SYNs dropped 6x"
+              sim run tw-recycle-nat --quiet --seed 11)
+synack_expect(cli.sim.tw-recycle-nat_syn_retries5 0 "^outcome  : ok: tw_recycle: (A again|B)'s SYNs dropped 6x \\(connect\\(\\) timed out\\), PAWSPassive 6"
+              sim run tw-recycle-nat --quiet --sysctl net.ipv4.tcp_syn_retries=5)
+# Without timestamps in the SYNs the old check had nothing to compare: no drop.
+synack_expect(cli.sim.tw-recycle-nat_no_timestamps 0 "^outcome  : ok: tw_recycle: PAWSPassive 0, without it every connect\\(\\) in 0\\.020000 s"
+              sim run tw-recycle-nat --quiet --sysctl net.ipv4.tcp_timestamps=0)
+add_test(NAME cli.sim.tw-recycle-nat_tshark COMMAND sh -c
+  "command -v tshark >/dev/null || exit 77; ${synack} sim run tw-recycle-nat --quiet --pcap tw-recycle-nat.pcap >/dev/null || exit 1; n=$(tshark -r tw-recycle-nat.pcap 2>/dev/null | wc -l); m=$(tshark -r tw-recycle-nat.pcap -Y '_ws.malformed || _ws.expert.severity >= error' 2>/dev/null | wc -l); echo \"$n packets, $m malformed\"; test $n -gt 0 && test $m -eq 0"
+  WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
+set_tests_properties(cli.sim.tw-recycle-nat_tshark PROPERTIES SKIP_RETURN_CODE 77)
+add_test(NAME cli.sim.tw-recycle-nat_svg COMMAND sh -c
+  "${synack} sim run tw-recycle-nat --quiet --svg tw-recycle-nat.svg >/dev/null && grep -q '</svg>' tw-recycle-nat.svg"
+  WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})

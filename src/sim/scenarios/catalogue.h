@@ -34,5 +34,7 @@ const Scenario& port_exhaustion_keepalive();
 const Scenario& port_exhaustion_server_closes();
 const Scenario& tw_buckets_overflow();
 const Scenario& syn_flood();
+// Two clients behind one NAT against old Linux's tcp_tw_recycle check (issue 6).
+const Scenario& tw_recycle_nat();
 
 }  // namespace synack::sim::scenarios

@@ -35,6 +35,7 @@ std::span<const Scenario* const> all() {
       &port_exhaustion_server_closes(),  //
       &tw_buckets_overflow(),            //
       &syn_flood(),                      //
+      &tw_recycle_nat(),                 //
   };
   return kAll;
 }
