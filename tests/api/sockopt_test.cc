@@ -27,6 +27,24 @@ int set_int(Sockets& s, int fd, int level, int name, int v) {
   return s.setsockopt(fd, level, name, &v, sizeof v);
 }
 
+// Writes `data` from the pair's client and drains it at the server every 5 ms for `run`;
+// returns the bytes the server read.
+size_t send_and_drain(SocketWorld& w, const SocketWorld::Pair& p, const std::string& data,
+                      Duration run) {
+  size_t got = 0;
+  std::function<void(Instant)> drain = [&](Instant now) {
+    char buf[65536];
+    ssize_t n;
+    while ((n = w.srv.recv(p.s, buf, sizeof buf, MSG_DONTWAIT)) > 0)
+      got += size_t(n);
+    if (got < data.size()) w.sim.at(now + 5_ms, drain);
+  };
+  w.sim.at(w.sim.now(), drain);
+  EXPECT_EQ(w.cli.write(p.c, data.data(), data.size()), ssize_t(data.size()));
+  w.sim.run_for(run);
+  return got;
+}
+
 TEST(SocketsSockopt, IntOptionsRoundTrip) {
   SocketWorld w;
   const int fd = w.cli.socket(AF_INET, SOCK_STREAM, 0);
@@ -142,18 +160,7 @@ TEST(SocketsSockopt, TcpInfoAfterATransfer) {
   const int nodelay = 1;
   ASSERT_EQ(w.cli.setsockopt(p.c, IPPROTO_TCP, TCP_NODELAY, &nodelay, sizeof nodelay), 0);
   std::string data(100'000, 'd');
-  size_t got = 0;
-  std::function<void(Instant)> drain = [&](Instant now) {
-    char buf[65536];
-    ssize_t n;
-    while ((n = w.srv.recv(p.s, buf, sizeof buf, MSG_DONTWAIT)) > 0)
-      got += size_t(n);
-    if (got < data.size()) w.sim.at(now + 5_ms, drain);
-  };
-  w.sim.at(w.sim.now(), drain);
-  ASSERT_EQ(w.cli.write(p.c, data.data(), data.size()), ssize_t(data.size()));
-  w.sim.run_for(2_s);
-  ASSERT_EQ(got, data.size());
+  ASSERT_EQ(send_and_drain(w, p, data, 2_s), data.size());
 
   tcp_info i{};
   socklen_t len = sizeof i;
@@ -236,18 +243,7 @@ TEST(SocketsSockopt, TcpInfoTotalRetransCountsTheConnectionsLife) {
   const auto p = w.pair();
   ASSERT_GE(p.s, 0);
   std::string data(200'000, 'r');
-  size_t got = 0;
-  std::function<void(Instant)> drain = [&](Instant now) {
-    char buf[65536];
-    ssize_t n;
-    while ((n = w.srv.recv(p.s, buf, sizeof buf, MSG_DONTWAIT)) > 0)
-      got += size_t(n);
-    if (got < data.size()) w.sim.at(now + 5_ms, drain);
-  };
-  w.sim.at(w.sim.now(), drain);
-  ASSERT_EQ(w.cli.write(p.c, data.data(), data.size()), ssize_t(data.size()));
-  w.sim.run_for(60_s);
-  ASSERT_EQ(got, data.size());
+  ASSERT_EQ(send_and_drain(w, p, data, 60_s), data.size());
   tcp_info i{};
   socklen_t len = sizeof i;
   ASSERT_EQ(w.cli.getsockopt(p.c, IPPROTO_TCP, TCP_INFO, &i, &len), 0);
