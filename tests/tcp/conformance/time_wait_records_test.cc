@@ -7,6 +7,7 @@
 
 #include "stack/counters.h"
 #include "stack/trace.h"
+#include "tcp/harness/log_lines.h"
 #include "tcp/harness/tcp_script.h"
 
 namespace synack::tcptest {
@@ -15,17 +16,8 @@ namespace {
 using stack::Counter;
 using stack::SysctlId;
 
-// Collects the log lines a stack traces.
-struct LogLines : stack::TraceSink {
-  void on_event(const stack::Event& e) override {
-    if (e.kind == stack::EventKind::kLog) lines.push_back(stack::linux_log_text(e));
-  }
-  std::vector<std::string> lines;
-};
-
 class TimeWaitRecords : public TcpScript {
  protected:
-  void set(SysctlId id, int64_t v) { ASSERT_TRUE(stack().sysctls().set_value(id, v).has_value()); }
   // Active open, our FIN at 1 s, the peer's FIN+ACK at 1.1 s, our last ACK: TIME-WAIT.
   void close_into_time_wait(SocketId s) {
     close(at(1_s), s);
@@ -112,7 +104,7 @@ TEST_F(TimeWaitRecords, DataInFinWait2RecordIsReset) {
 // tcp_fin_timeout above 60 s (SPEC §8.8): the part beyond 60 s as a full socket, then a
 // 60 s FIN-WAIT-2 record.
 TEST_F(TimeWaitRecords, LongFinTimeoutSpendsTheExcessAsAFullSocket) {
-  set(SysctlId::kTcpFinTimeout, 100);
+  set_sysctl(SysctlId::kTcpFinTimeout, 100);
   const SocketId s = establish_active();
   close(at(1_s), s);
   expect(at(1_s), {.flags = fin_ack, .seq = 1, .ack = 1});
@@ -131,7 +123,7 @@ TEST_F(TimeWaitRecords, LongFinTimeoutSpendsTheExcessAsAFullSocket) {
 TEST_F(TimeWaitRecords, MaxTwBucketsOverflowDestroysTheSocket) {
   LogLines logs;
   stack().set_trace(&logs);
-  set(SysctlId::kTcpMaxTwBuckets, 0);
+  set_sysctl(SysctlId::kTcpMaxTwBuckets, 0);
   const SocketId s = establish_active();
   close_into_time_wait(s);
   expect_gone(at(1100_ms));
@@ -143,7 +135,7 @@ TEST_F(TimeWaitRecords, MaxTwBucketsOverflowDestroysTheSocket) {
   inject(at(1300_ms), {.flags = fin_ack, .seq = 1, .ack = 2});
   expect(at(1300_ms), {.flags = rst, .seq = 2});
 
-  set(SysctlId::kTcpMaxTwBuckets, 1);
+  set_sysctl(SysctlId::kTcpMaxTwBuckets, 1);
   const SocketId s2 = establish_active(0_s, at(2_s));
   close(at(3_s), s2);
   expect(at(3_s), {.flags = fin_ack, .seq = 1, .ack = 1});
@@ -160,7 +152,7 @@ TEST_F(TimeWaitRecords, MaxTwBucketsOverflowDestroysTheSocket) {
 TEST_F(TimeWaitRecords, OrphansBeyondTheLimitAreReset) {
   LogLines logs;
   stack().set_trace(&logs);
-  set(SysctlId::kTcpMaxOrphans, 1);
+  set_sysctl(SysctlId::kTcpMaxOrphans, 1);
   const SocketId s1 = establish_active();
   close(at(1_s), s1);  // orphan 1 of 1: FIN-WAIT-1, fine
   expect(at(1_s), {.flags = fin_ack, .seq = 1, .ack = 1});
@@ -185,12 +177,12 @@ TEST_F(TimeWaitRecords, OrphansBeyondTheLimitAreReset) {
 TEST_F(TimeWaitRecords, OrphanTimerOverTheLimitResets) {
   LogLines logs;
   stack().set_trace(&logs);
-  set(SysctlId::kTcpMaxOrphans, 1);
+  set_sysctl(SysctlId::kTcpMaxOrphans, 1);
   const SocketId s = establish_active();
   close(at(1_s), s);
   expect(at(1_s), {.flags = fin_ack, .seq = 1, .ack = 1});
   expect(at(1200_ms), {.flags = fin_ack, .seq = 1, .ack = 1});  // RTO 200 ms: retransmitted
-  set(SysctlId::kTcpMaxOrphans, 0);
+  set_sysctl(SysctlId::kTcpMaxOrphans, 0);
   expect(at(1600_ms), {.flags = rst_ack, .seq = 2, .ack = 1});
   expect_gone(at(1600_ms));
   EXPECT_EQ(stack().counters()[Counter::kTcpExtTCPAbortOnMemory], 1u);
@@ -205,7 +197,7 @@ TEST_F(TimeWaitRecords, OrphanTimerOverTheLimitResets) {
 TEST_F(TimeWaitRecords, TwReuseTakesTheTupleOnlyAfterTheDelay) {
   with_timestamps();
   ASSERT_TRUE(stack().sysctls().set("net.ipv4.ip_local_port_range", "40000 40000").has_value());
-  set(SysctlId::kTcpTwReuse, 1);
+  set_sysctl(SysctlId::kTcpTwReuse, 1);
   const SocketId s = establish_active();
   close_into_time_wait(s);  // ts_recent stamped at 1.1 s
   const uint32_t old_isn = stack_isn();
@@ -226,7 +218,7 @@ TEST_F(TimeWaitRecords, TwReuseTakesTheTupleOnlyAfterTheDelay) {
 // SPEC §9.8: never without timestamps on the old connection.
 TEST_F(TimeWaitRecords, TwReuseNeedsTimestamps) {
   ASSERT_TRUE(stack().sysctls().set("net.ipv4.ip_local_port_range", "40000 40000").has_value());
-  set(SysctlId::kTcpTwReuse, 1);
+  set_sysctl(SysctlId::kTcpTwReuse, 1);
   const SocketId s = establish_active();
   close_into_time_wait(s);
   const SocketId s2 = open();
@@ -243,15 +235,15 @@ TEST_F(TimeWaitRecords, TwReuseOffLoopbackOnlyOrTimestampsOff) {
   const SocketId s = establish_active();
   close_into_time_wait(s);
   for (int64_t reuse : {0, 2}) {
-    set(SysctlId::kTcpTwReuse, reuse);
+    set_sysctl(SysctlId::kTcpTwReuse, reuse);
     const SocketId s2 = open();
     EXPECT_EQ(connect_rc(at(30_s), s2), EADDRNOTAVAIL) << "tcp_tw_reuse " << reuse;
   }
-  set(SysctlId::kTcpTwReuse, 1);
-  set(SysctlId::kTcpTimestamps, 0);
+  set_sysctl(SysctlId::kTcpTwReuse, 1);
+  set_sysctl(SysctlId::kTcpTimestamps, 0);
   const SocketId s3 = open();
   EXPECT_EQ(connect_rc(at(30_s), s3), EADDRNOTAVAIL);
-  set(SysctlId::kTcpTimestamps, 1);
+  set_sysctl(SysctlId::kTcpTimestamps, 1);
   const SocketId s4 = open();
   EXPECT_EQ(connect_rc(at(30_s), s4), EINPROGRESS);
   EXPECT_EQ(stack().counters()[Counter::kTcpExtTWRecycled], 1u);

@@ -14,6 +14,7 @@
 
 #include "stack/counters.h"
 #include "stack/trace.h"
+#include "tcp/harness/log_lines.h"
 #include "tcp/harness/tcp_script.h"
 
 namespace synack::tcptest {
@@ -22,16 +23,8 @@ namespace {
 using stack::Counter;
 using stack::SysctlId;
 
-struct LogLines : stack::TraceSink {
-  void on_event(const stack::Event& e) override {
-    if (e.kind == stack::EventKind::kLog) lines.push_back(stack::linux_log_text(e));
-  }
-  std::vector<std::string> lines;
-};
-
 class ZeroWindowOrphan : public TcpScript {
  protected:
-  void set(SysctlId id, int64_t v) { ASSERT_TRUE(stack().sysctls().set_value(id, v).has_value()); }
   static SegSpec bare_probe() { return {.flags = ack, .seq = 0, .ack = 1, .len = 0}; }
   static SegSpec window_zero() { return {.flags = ack, .seq = 1, .ack = 1, .win = 0}; }
   // The orphan pinned by a zero window, closed at 1 s.
@@ -52,7 +45,7 @@ TEST_F(ZeroWindowOrphan, ProbeFiringOverTheLimitResets) {
   expect(at(1200_ms), bare_probe());
   inject(at(1220_ms), window_zero());
   expect_state(at(1220_ms), State::kFinWait1);  // one orphan, tcp_max_orphans large: fine
-  set(SysctlId::kTcpMaxOrphans, 0);
+  set_sysctl(SysctlId::kTcpMaxOrphans, 0);
   expect_nothing_until(at(1620_ms));
   expect(at(1620_ms), {.flags = rst_ack, .seq = 1, .ack = 1});
   expect_gone(at(1620_ms));
@@ -70,8 +63,8 @@ TEST_F(ZeroWindowOrphan, ProbeFiringOverTheLimitResets) {
 // and the next firing resets it. tcp_orphan_retries 15 keeps the retry bound out of the way
 // (not alive from backoff 10 on, but 10 < 15 and probes_out stays below 15).
 TEST_F(ZeroWindowOrphan, LongSilenceDoublesTheOrphanCount) {
-  set(SysctlId::kTcpMaxOrphans, 1);
-  set(SysctlId::kTcpOrphanRetries, 15);
+  set_sysctl(SysctlId::kTcpMaxOrphans, 1);
+  set_sysctl(SysctlId::kTcpOrphanRetries, 15);
   pinned_orphan();
   // Unanswered probes: 1.2 s, then 0.4, 0.8, ... 102.4 s after each, then 120 s (TCP_RTO_MAX).
   const Instant probes[] = {at(1200_ms),  at(1600_ms),  at(2400_ms),  at(4000_ms),   at(7200_ms),
@@ -90,7 +83,7 @@ TEST_F(ZeroWindowOrphan, LongSilenceDoublesTheOrphanCount) {
 
 // Under the limit the orphan's own retry bound still ends it (tcp_write_err(): no RST).
 TEST_F(ZeroWindowOrphan, UnderTheLimitTheRetryBoundEndsItWithoutReset) {
-  set(SysctlId::kTcpOrphanRetries, 2);
+  set_sysctl(SysctlId::kTcpOrphanRetries, 2);
   pinned_orphan();
   expect(at(1200_ms), bare_probe());
   expect(at(1600_ms), bare_probe());

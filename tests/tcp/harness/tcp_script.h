@@ -147,6 +147,10 @@ class TcpScript : public ::testing::Test {
   }
 
   Stack& stack() { return *stack_; }
+  // Sets one sysctl of the stack under test; the value must be in range.
+  void set_sysctl(stack::SysctlId id, int64_t v) {
+    ASSERT_TRUE(stack().sysctls().set_value(id, v).has_value());
+  }
   [[nodiscard]] Instant now() const { return now_; }
   [[nodiscard]] Endpoint local() const { return local_; }
   [[nodiscard]] Endpoint remote() const { return remote_; }
