@@ -262,16 +262,20 @@ const SocketSnapshot* find(const std::vector<SocketSnapshot>& rows, State st,
   return nullptr;
 }
 
-TEST(SynackViews, ClientShowsTheCapturedStatesAndQueues) {
-  CapturedStory p;
-  const auto rows = p.a.stack().snapshot(p.sim.now());
-  const auto real = parse_ss(read_data("client-ss-tan.txt"));
+// The snapshot holds the same multiset of states as the Linux capture `file` (ss -tan).
+void expect_same_states(const std::vector<SocketSnapshot>& rows, const char* file) {
   std::multiset<State> want, got;
-  for (const auto& r : real)
+  for (const auto& r : parse_ss(read_data(file)))
     want.insert(r.state);
   for (const auto& r : rows)
     got.insert(r.state);
-  EXPECT_EQ(got, want) << format_ss(rows);
+  EXPECT_EQ(got, want) << file << "\n" << format_ss(rows);
+}
+
+TEST(SynackViews, ClientShowsTheCapturedStatesAndQueues) {
+  CapturedStory p;
+  const auto rows = p.a.stack().snapshot(p.sim.now());
+  expect_same_states(rows, "client-ss-tan.txt");
   // 100 bytes unread on one ESTAB; the SYN counts 1 in SYN-SENT's Send-Q (as in the capture);
   // the zero-window connection has a full Send-Q and the probe timer (tr 4).
   bool unread = false;
@@ -301,13 +305,7 @@ TEST(SynackViews, ClientShowsTheCapturedStatesAndQueues) {
 TEST(SynackViews, ServerShowsListenersCloseWaitAndTheAcceptQueue) {
   CapturedStory p;
   const auto rows = p.b.stack().snapshot(p.sim.now());
-  const auto real = parse_ss(read_data("server-ss-tan.txt"));
-  std::multiset<State> want, got;
-  for (const auto& r : real)
-    want.insert(r.state);
-  for (const auto& r : rows)
-    got.insert(r.state);
-  EXPECT_EQ(got, want) << format_ss(rows);
+  expect_same_states(rows, "server-ss-tan.txt");
   // LISTEN: Recv-Q = accept queue, Send-Q = backlog; the unread FIN counts 1 in CLOSE-WAIT.
   bool listen_with_child = false;
   for (const auto& r : rows)
