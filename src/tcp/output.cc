@@ -10,7 +10,7 @@
 //                        while a small one is unacknowledged; the FIN rides on the last data
 //                        segment or goes alone after it (never ahead of data, SPEC §8.2);
 //                        a FIN that fits one segment is exempt from cwnd (tcp_cwnd_test);
-//                        PSH on the last segment of each burst and at the end of the data
+//                        PSH at the end of the data and of a burst cut by cwnd
 //   5. want_ack          a pure ACK if nothing above carried one (every segment after the SYN
 //                        exchange carries ACK, so any segment clears the debt)
 // Sequence space: snd_nxt is where new transmission continues; after an RTO it goes back to
@@ -122,10 +122,13 @@ void Engine::output(Tcb& t, Instant now) {
 namespace {
 
 // The next segment send_data() may send from `nxt` (sml: end of the last small segment sent,
-// for Nagle), or nothing. Pure in the Tcb so that send_data() can look one segment ahead: PSH
-// goes on the last segment of a burst, which is only known once the next one is refused.
+// for Nagle), or nothing; *cwnd_limited says whether cwnd is what refused it. Pure in the Tcb
+// so that send_data() can look one segment ahead: PSH goes on the last segment of a burst cut
+// by cwnd, which is only known once the next one is refused.
 std::optional<DataSegment> next_data_segment(const Tcb& t, SeqNum nxt, SeqNum sml,
-                                             uint64_t cwnd_bytes, uint32_t mss) {
+                                             uint64_t cwnd_bytes, uint32_t mss,
+                                             bool* cwnd_limited) {
+  *cwnd_limited = false;
   const SeqNum data_end = t.sq.end_seq();
   const auto fin = t.sq.fin_seq();
   const uint32_t unsent = nxt < data_end ? static_cast<uint32_t>(data_end - nxt) : 0;
@@ -143,6 +146,7 @@ std::optional<DataSegment> next_data_segment(const Tcb& t, SeqNum nxt, SeqNum sm
   const bool one_segment_fin =
       fin.has_value() && unsent <= mss && room > unsent && nxt >= t.snd_max;
   if (!one_segment_fin && static_cast<uint32_t>(nxt - t.snd_una) >= cwnd_bytes) {
+    *cwnd_limited = true;
     return std::nullopt;
   }
   if (unsent == 0) {
@@ -175,25 +179,30 @@ std::optional<DataSegment> next_data_segment(const Tcb& t, SeqNum nxt, SeqNum sm
 // Sends new (or, after an RTO, re-sent) data and the FIN from snd_nxt. Returns true if
 // anything went out.
 //
-// PSH (Linux 6.18 as packetdrill sees it): every chunk tcp_write_xmit() hands the device
-// carries PSH — the end of each write (tcp_push() -> tcp_mark_push(), synack has no MSG_MORE
-// or cork, so the end of the queued data) and the end of every burst, including one cut by
-// cwnd or the window (measured: a 10-segment IW burst of a 12000-byte write ends "P.",
-// mss/mss-setsockopt-tcp_maxseg-client.pkt). synack emits single segments, as GSO would split
-// those chunks: PSH on the last segment of the burst and on the segment ending the data.
+// PSH, as the Linux 6.18 host puts it on the wire (measured with packetdrill; docs/packetdrill.md):
+// the end of each write carries it (tcp_push() -> tcp_mark_push(); synack has no MSG_MORE or
+// cork, so: the segment that ends the queued data), and so does the last segment of a burst
+// cut short by cwnd (a 12000-byte write leaves IW10 ending "P.",
+// mss/mss-setsockopt-tcp_maxseg-client.pkt) — but not one held back by Nagle (Linux sends
+// ". 501:1501" and holds the 500-byte tail) or cut by the receive window. Not modelled:
+// Linux's forced push (tcp_sendmsg marks a full skb once more than max_window/2 was written
+// since the last push), which only shows when skbs are smaller than a burst.
 bool Engine::send_data(Tcb& t, Instant now) {
   bool sent = false;
   const uint32_t mss = current_mss(t);
   const uint64_t cwnd_bytes = uint64_t{t.cc.cwnd()} * t.snd_mss;
-  auto seg = next_data_segment(t, t.snd_nxt, t.snd_sml, cwnd_bytes, mss);
+  bool cwnd_limited = false;
+  auto seg = next_data_segment(t, t.snd_nxt, t.snd_sml, cwnd_bytes, mss, &cwnd_limited);
   while (seg) {
     const uint32_t len = seg->len;
     const SeqNum end = t.snd_nxt + len + (seg->fin ? 1 : 0);
     const SeqNum sml = len > 0 && len < mss ? t.snd_nxt + len : t.snd_sml;
-    const auto next = next_data_segment(t, end, sml, cwnd_bytes, mss);
+    const auto next = next_data_segment(t, end, sml, cwnd_bytes, mss, &cwnd_limited);
     if (len > 0) {
       uint8_t flags = kAck;
-      if (!next.has_value() || t.snd_nxt + len == t.sq.end_seq()) flags |= kPsh;
+      if ((!next.has_value() && cwnd_limited) || t.snd_nxt + len == t.sq.end_seq()) {
+        flags |= kPsh;
+      }
       if (seg->fin) flags |= kFin;
       const bool retransmission = t.snd_nxt < t.snd_max;
       if (!retransmission && !t.rtt_timing) {

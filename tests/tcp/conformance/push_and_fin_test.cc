@@ -2,12 +2,11 @@
 // Linux 6.18 puts them on the wire (the harness's matcher ignores PSH, so these tests read the
 // flags of the segments expect() returns).
 //
-// PSH: Linux marks the end of every write (tcp_push() -> tcp_mark_push()), and every chunk
-// tcp_write_xmit() hands to the device leaves with PSH, so a burst cut short by cwnd ends with
-// PSH too (packetdrill's mss/mss-setsockopt-tcp_maxseg-*.pkt and
-// shutdown/shutdown-rdwr-send-queue-ack-close.pkt, checked against the host kernel). synack
-// emits single segments, as GSO would split those chunks: PSH on the last one of each burst and
-// on the one that ends the queued data, never on the others.
+// PSH: Linux marks the end of every write (tcp_push() -> tcp_mark_push()), and the last
+// segment of a burst cut short by cwnd leaves with PSH too (packetdrill's
+// mss/mss-setsockopt-tcp_maxseg-*.pkt and shutdown/shutdown-rdwr-send-queue-ack-close.pkt,
+// checked against the host kernel); a segment sent while Nagle holds the small tail back has
+// none (host kernel: ". 501:1501(1000)"), nor has the end of a burst cut by the receive window.
 //
 // FIN: tcp_cwnd_test() lets a FIN that rides on a one-segment skb out whatever cwnd says (the
 // bare FIN after shutdown() with a full window in flight, shutdown-rdwr-write-queue-close.pkt).
@@ -74,6 +73,36 @@ TEST_F(ConformancePushAndFin, BurstCutByCwndEndsWithPshAndSoDoesTheData) {
   EXPECT_EQ(expect_burst(at(10_ms), 1, 10), only_last(10));
   inject(at(20_ms), {.flags = ack, .seq = 1, .ack = 10001});
   EXPECT_EQ(expect_burst(at(20_ms), 10001, 2), only_last(2));
+  (void)l;
+}
+
+// Nagle holds the 500-byte tail of a 1500-byte write while the first small segment is
+// unacknowledged: the full segment before it leaves without PSH; the tail, once released,
+// ends the data and has it (the host kernel's wire for the same writes).
+TEST_F(ConformancePushAndFin, SegmentBeforeANagleHeldTailHasNoPsh) {
+  auto [l, a] = establish_passive();
+  send(at(10_ms), a, 500);
+  EXPECT_TRUE(has_psh(expect(at(10_ms), {.flags = ack, .seq = 1, .ack = 1, .len = 500})));
+  send(at(10_ms), a, 1500);
+  EXPECT_FALSE(has_psh(expect(at(10_ms), {.flags = ack, .seq = 501, .ack = 1, .len = 1000})));
+  expect_nothing_until(at(11_ms));
+  inject(at(11_ms), {.flags = ack, .seq = 1, .ack = 501});
+  EXPECT_TRUE(has_psh(expect(at(11_ms), {.flags = ack, .seq = 1501, .ack = 1, .len = 500})));
+  (void)l;
+}
+
+// A burst cut by the peer's window (3000 bytes, no window scaling) ends without PSH; the rest, once
+// the window opens, ends the data with it.
+TEST_F(ConformancePushAndFin, BurstCutByTheReceiveWindowEndsWithoutPsh) {
+  const SocketId l = listen(at(0_ms));
+  inject(at(0_ms), {.flags = syn, .seq = 0, .win = 3000, .options = Opts{.mss = 1000}});
+  expect(at(0_ms), {.flags = syn_ack, .seq = 0, .ack = 1, .options = Opts{.mss = 1460}});
+  inject(at(1_ms), {.flags = ack, .seq = 1, .ack = 1, .win = 3000});
+  const SocketId a = accept(at(1_ms), l);
+  send(at(10_ms), a, 5000);
+  EXPECT_EQ(expect_burst(at(10_ms), 1, 3), std::vector<bool>(3, false));
+  inject(at(11_ms), {.flags = ack, .seq = 1, .ack = 3001, .win = 3000});
+  EXPECT_EQ(expect_burst(at(11_ms), 3001, 2), only_last(2));
   (void)l;
 }
 
