@@ -234,6 +234,7 @@ long SocketsImpl::accept4(int fd, sockaddr* addr, socklen_t* addrlen, int flags)
     auto r = stack_.accept(d->sid, now());
     if (r) {
       ++d->accepted;
+      const bool zerocopy = d->zerocopy;  // sk_clone_lock() copies the socket flags
       const long nfd = allocate(Kind::kSocket);
       if (nfd < 0) {  // only if another thread took the last number meanwhile
         stack_.abort(r.value(), now());
@@ -243,6 +244,7 @@ long SocketsImpl::accept4(int fd, sockaddr* addr, socklen_t* addrlen, int flags)
       n.sid = r.value();
       n.nonblock = (flags & SOCK_NONBLOCK) != 0;
       n.cloexec = (flags & SOCK_CLOEXEC) != 0;
+      n.zerocopy = zerocopy;
       if (auto info = stack_.info(n.sid); info) {
         if (long w = write_sockaddr_in(info->remote, addr, addrlen); w < 0) return w;
       }

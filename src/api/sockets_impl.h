@@ -59,6 +59,7 @@ class SocketsImpl {
     Duration sndtimeo;
     uint64_t accepted = 0;      // connections accepted so far (EPOLLET: arrivals)
     uint64_t write_blocks = 0;  // sends that found the buffer full (EPOLLET: write space)
+    bool zerocopy = false;      // SO_ZEROCOPY (Linux SOCK_ZEROCOPY; inherited by accept)
     // kEpoll
     std::vector<Interest> interests;  // in ready-list order (reported entries move last)
   };

@@ -11,6 +11,10 @@
 //   - unknown names are ENOPROTOOPT, at any level.
 // SO_RCVBUF/SO_SNDBUF report twice the value set (sk_rcvbuf = 2 * val, SPEC §15.1): the Stack
 // already answers that way.
+// SO_ZEROCOPY is only a descriptor flag: a send with MSG_ZEROCOPY copies like any other send
+// (what Linux does on a device without scatter-gather) and no completion notification is
+// queued on an error queue — synack has no error queue (MSG_ERRQUEUE), so a program that waits
+// for those completions would wait forever. Enough for scripts that only set the option.
 //
 // TCP_INFO is Linux's struct tcp_info (<linux/tcp.h>), filled from the Tcb like tcp_get_info()
 // does for the fields SPEC §15.1 lists and a few more that are exact here. Fields synack does
@@ -178,6 +182,8 @@ long SocketsImpl::getsockopt(int fd, int level, int name, void* value, socklen_t
         return timeval_of(d->rcvtimeo);
       case SO_SNDTIMEO:
         return timeval_of(d->sndtimeo);
+      case SO_ZEROCOPY:
+        return put_int(d->zerocopy ? 1 : 0, value, len);
       default:
         return err(ENOPROTOOPT);
     }
@@ -267,6 +273,14 @@ long SocketsImpl::setsockopt(int fd, int level, int name, const void* value, soc
         return set_timeout(&d->rcvtimeo);
       case SO_SNDTIMEO:
         return set_timeout(&d->sndtimeo);
+      case SO_ZEROCOPY: {
+        // sock_setsockopt(): TCP takes it in any state; only 0 and 1 (else EINVAL).
+        int v = 0;
+        if (long r = get_int(value, len, &v); r < 0) return r;
+        if (v < 0 || v > 1) return err(EINVAL);
+        d->zerocopy = v == 1;
+        return 0;
+      }
       case SO_TYPE:
       case SO_DOMAIN:
       case SO_PROTOCOL:

@@ -567,7 +567,10 @@ class StackImpl {
     if (connected) {
       if (t.wr_shut || t.done) {
         m |= ready::kOut;
-      } else if (t.sq.free_space() > 0) {
+      } else if (t.sq.free_space() > 0 && t.sq.free_space() >= t.sq.size() / 2) {
+        // Linux __sk_stream_is_writeable(): free space of at least half what is queued
+        // (sk_stream_wspace >= sk_stream_min_wspace), so a writer blocked on a full buffer
+        // wakes for a worthwhile amount. Linux counts skb truesize; synack counts payload.
         m |= ready::kOut;
       }
     }

@@ -8,7 +8,9 @@
 //   4. new data          from snd_nxt while the data fits min(cwnd, snd_wnd) — Nagle
 //                        (Minshall's variant, Linux tcp_nagle_check) holds back a small segment
 //                        while a small one is unacknowledged; the FIN rides on the last data
-//                        segment or goes alone after it (never ahead of data, SPEC §8.2)
+//                        segment or goes alone after it (never ahead of data, SPEC §8.2);
+//                        a FIN that fits one segment is exempt from cwnd (tcp_cwnd_test);
+//                        PSH at the end of the data and of a burst cut by cwnd
 //   5. want_ack          a pure ACK if nothing above carried one (every segment after the SYN
 //                        exchange carries ACK, so any segment clears the debt)
 // Sequence space: snd_nxt is where new transmission continues; after an RTO it goes back to
@@ -18,6 +20,7 @@
 // Segments are built in the engine's scratch Packet and payload buffer and emitted into one
 // scratch byte buffer handed to PacketOutput: no allocation per segment.
 #include <algorithm>
+#include <optional>
 
 #include "tcp/engine.h"
 
@@ -51,6 +54,11 @@ bool can_send_data(const Tcb& t) {
   if (t.state == State::kSynReceived) return t.passive && t.snd_max != t.iss;
   return can_send_data(t.state);
 }
+
+struct DataSegment {
+  uint32_t len;  // payload bytes; 0 for a FIN alone
+  bool fin;
+};
 
 }  // namespace
 
@@ -111,45 +119,91 @@ void Engine::output(Tcb& t, Instant now) {
   rearm_rexmit(t, now);
 }
 
+namespace {
+
+// The next segment send_data() may send from `nxt` (sml: end of the last small segment sent,
+// for Nagle), or nothing; *cwnd_limited says whether cwnd is what refused it. Pure in the Tcb
+// so that send_data() can look one segment ahead: PSH goes on the last segment of a burst cut
+// by cwnd, which is only known once the next one is refused.
+std::optional<DataSegment> next_data_segment(const Tcb& t, SeqNum nxt, SeqNum sml,
+                                             uint64_t cwnd_bytes, uint32_t mss,
+                                             bool* cwnd_limited) {
+  *cwnd_limited = false;
+  const SeqNum data_end = t.sq.end_seq();
+  const auto fin = t.sq.fin_seq();
+  const uint32_t unsent = nxt < data_end ? static_cast<uint32_t>(data_end - nxt) : 0;
+  const bool fin_due = fin.has_value() && nxt == *fin;
+  if (unsent == 0 && !fin_due) return std::nullopt;
+  const SeqNum wnd_end = t.snd_una + t.snd_wnd;
+  const int32_t room_signed = wnd_end - nxt;
+  const uint32_t room = room_signed > 0 ? static_cast<uint32_t>(room_signed) : 0;
+  // Congestion window, in bytes of sequence space in flight (Linux tcp_cwnd_test counts
+  // packets; one partly filled segment may still go). tcp_cwnd_test() exempts the final FIN
+  // when it rides on a one-segment skb (tcp_skb_pcount 1): a bare FIN, or the FIN on the last
+  // piece of data when what is left fits one segment and the window (SPEC §8.2 still keeps it
+  // behind the data). Only for new transmission: a go-back-N resend after an RTO is paced by
+  // cwnd like Linux's tcp_xmit_retransmit_queue().
+  const bool one_segment_fin =
+      fin.has_value() && unsent <= mss && room > unsent && nxt >= t.snd_max;
+  if (!one_segment_fin && static_cast<uint32_t>(nxt - t.snd_una) >= cwnd_bytes) {
+    *cwnd_limited = true;
+    return std::nullopt;
+  }
+  if (unsent == 0) {
+    // A FIN alone needs one sequence number of window (Linux tcp_snd_wnd_test()).
+    if (room == 0) return std::nullopt;
+    return DataSegment{.len = 0, .fin = true};
+  }
+  uint32_t len = std::min(unsent, mss);
+  if (room == 0) return std::nullopt;  // zero window: the persist timer takes over
+  if (room < len) {
+    // Sender SWS avoidance (RFC 9293 §3.8.6.2.1): a window-limited piece only when it is
+    // at least half the largest window the peer offered.
+    if (room < t.max_window / 2) return std::nullopt;
+    len = room;
+  }
+  const bool last = len == unsent;
+  const bool fin_here = last && fin.has_value() && room > len;
+  if (len < mss && !fin_here && !t.opt.nodelay) {
+    // Nagle, Minshall's variant (Linux tcp_nagle_check(), tcp_minshall_check()): hold a
+    // small segment while an earlier small one is unacknowledged. A segment carrying FIN
+    // is never held (tcp_nagle_test()).
+    const bool small_unacked = sml > t.snd_una && sml <= nxt;
+    if (last && small_unacked) return std::nullopt;
+  }
+  return DataSegment{.len = len, .fin = fin_here};
+}
+
+}  // namespace
+
 // Sends new (or, after an RTO, re-sent) data and the FIN from snd_nxt. Returns true if
 // anything went out.
+//
+// PSH, as the Linux 6.18 host puts it on the wire (measured with packetdrill; docs/packetdrill.md):
+// the end of each write carries it (tcp_push() -> tcp_mark_push(); synack has no MSG_MORE or
+// cork, so: the segment that ends the queued data), and so does the last segment of a burst
+// cut short by cwnd (a 12000-byte write leaves IW10 ending "P.",
+// mss/mss-setsockopt-tcp_maxseg-client.pkt) — but not one held back by Nagle (Linux sends
+// ". 501:1501" and holds the 500-byte tail) or cut by the receive window. Not modelled:
+// Linux's forced push (tcp_sendmsg marks a full skb once more than max_window/2 was written
+// since the last push), which only shows when skbs are smaller than a burst.
 bool Engine::send_data(Tcb& t, Instant now) {
   bool sent = false;
   const uint32_t mss = current_mss(t);
   const uint64_t cwnd_bytes = uint64_t{t.cc.cwnd()} * t.snd_mss;
-  for (;;) {
-    const SeqNum data_end = t.sq.end_seq();
-    const auto fin = t.sq.fin_seq();
-    const uint32_t unsent = t.snd_nxt < data_end ? static_cast<uint32_t>(data_end - t.snd_nxt) : 0;
-    const bool fin_due = fin.has_value() && t.snd_nxt == *fin;
-    if (unsent == 0 && !fin_due) break;
-    // Congestion window, in bytes of sequence space in flight (Linux tcp_cwnd_test counts
-    // packets; one partly filled segment may still go).
-    if (t.in_flight() >= cwnd_bytes) break;
-    const SeqNum wnd_end = t.snd_una + t.snd_wnd;
-    const int32_t room_signed = wnd_end - t.snd_nxt;
-    const uint32_t room = room_signed > 0 ? static_cast<uint32_t>(room_signed) : 0;
-    uint32_t len = std::min(unsent, mss);
+  bool cwnd_limited = false;
+  auto seg = next_data_segment(t, t.snd_nxt, t.snd_sml, cwnd_bytes, mss, &cwnd_limited);
+  while (seg) {
+    const uint32_t len = seg->len;
+    const SeqNum end = t.snd_nxt + len + (seg->fin ? 1 : 0);
+    const SeqNum sml = len > 0 && len < mss ? t.snd_nxt + len : t.snd_sml;
+    const auto next = next_data_segment(t, end, sml, cwnd_bytes, mss, &cwnd_limited);
     if (len > 0) {
-      if (room == 0) break;  // zero window: the persist timer takes over
-      if (room < len) {
-        // Sender SWS avoidance (RFC 9293 §3.8.6.2.1): a window-limited piece only when it is
-        // at least half the largest window the peer offered.
-        if (room < t.max_window / 2) break;
-        len = room;
-      }
-      const bool last = len == unsent;
-      const bool fin_here = last && fin.has_value() && room > len;
-      if (len < mss && !fin_here && !t.opt.nodelay) {
-        // Nagle, Minshall's variant (Linux tcp_nagle_check(), tcp_minshall_check()): hold a
-        // small segment while an earlier small one is unacknowledged. A segment carrying FIN
-        // is never held (tcp_nagle_test()).
-        const bool small_unacked = t.snd_sml > t.snd_una && t.snd_sml <= t.snd_nxt;
-        if (last && small_unacked) break;
-      }
       uint8_t flags = kAck;
-      if (last) flags |= kPsh;
-      if (fin_here) flags |= kFin;
+      if ((!next.has_value() && cwnd_limited) || t.snd_nxt + len == t.sq.end_seq()) {
+        flags |= kPsh;
+      }
+      if (seg->fin) flags |= kFin;
       const bool retransmission = t.snd_nxt < t.snd_max;
       if (!retransmission && !t.rtt_timing) {
         t.rtt_timing = true;
@@ -159,16 +213,14 @@ bool Engine::send_data(Tcb& t, Instant now) {
         t.rtt_timing = false;  // Karn: never time a retransmitted segment
       }
       send_segment(t, flags, t.snd_nxt, len, now, retransmission);
-      if (len < mss) t.snd_sml = t.snd_nxt + len;
-      t.snd_nxt += len + (fin_here ? 1 : 0);
+      t.snd_sml = sml;
     } else {
-      // A FIN alone needs one sequence number of window (Linux tcp_snd_wnd_test()).
-      if (room == 0) break;
       send_segment(t, kAck | kFin, t.snd_nxt, 0, now, t.snd_nxt < t.snd_max);
-      t.snd_nxt += 1;
     }
+    t.snd_nxt = end;
     if (t.snd_max < t.snd_nxt) t.snd_max = t.snd_nxt;
     sent = true;
+    seg = next;
   }
   return sent;
 }
