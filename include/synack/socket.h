@@ -109,6 +109,7 @@ class Sockets {
   int shutdown(int fd, int how);
   int close(int fd);
 
+  // SOL_SOCKET, IPPROTO_TCP and IPPROTO_IP (IP_BIND_ADDRESS_NO_PORT) options; others ENOPROTOOPT.
   int getsockopt(int fd, int level, int name, void* value, socklen_t* len);
   int setsockopt(int fd, int level, int name, const void* value, socklen_t len);
   // F_GETFL / F_SETFL (O_NONBLOCK), F_GETFD / F_SETFD (FD_CLOEXEC).

@@ -9,6 +9,10 @@
 //     copied length back (sock_getsockopt, do_tcp_getsockopt) — TCP_INFO included, which is
 //     how old binaries with a shorter struct tcp_info keep working. Negative len is EINVAL.
 //   - unknown names are ENOPROTOOPT, at any level.
+//   - IPPROTO_IP int options (IP_BIND_ADDRESS_NO_PORT) follow do_ip_setsockopt() and
+//     do_ip_getsockopt() instead: a set with optlen >= 4 reads an int, 1..3 reads one unsigned
+//     byte, 0 means 0 (never EINVAL); a get with 0 < len < 4 of a value in 0..255 writes one
+//     byte and len 1.
 // SO_RCVBUF/SO_SNDBUF report twice the value set (sk_rcvbuf = 2 * val, SPEC §15.1): the Stack
 // already answers that way.
 // SO_ZEROCOPY is only a descriptor flag: a send with MSG_ZEROCOPY copies like any other send
@@ -218,6 +222,22 @@ long SocketsImpl::getsockopt(int fd, int level, int name, void* value, socklen_t
         return err(ENOPROTOOPT);
     }
   }
+  if (level == IPPROTO_IP) {
+    switch (name) {
+      case IP_BIND_ADDRESS_NO_PORT: {
+        auto r = stack_.get_option(d->sid, SockOpt::kBindAddressNoPort);
+        if (!r) return err(r.error());
+        const int v = static_cast<int>(r.value());
+        if (*len > 0 && *len < sizeof(int)) {  // do_ip_getsockopt() copyval: one byte
+          const auto byte = static_cast<unsigned char>(v);
+          return put(&byte, 1, value, len);
+        }
+        return put_int(v, value, len);
+      }
+      default:
+        return err(ENOPROTOOPT);
+    }
+  }
   return err(ENOPROTOOPT);
 }
 
@@ -315,6 +335,23 @@ long SocketsImpl::setsockopt(int fd, int level, int name, const void* value, soc
         return opt(SockOpt::kFastOpenConnect, false);
       case TCP_INFO:
         return err(ENOPROTOOPT);  // read-only
+      default:
+        return err(ENOPROTOOPT);
+    }
+  }
+  if (level == IPPROTO_IP) {
+    switch (name) {
+      case IP_BIND_ADDRESS_NO_PORT: {
+        int v = 0;  // optlen 0: "equivalent to val == 0"
+        if (len >= sizeof(int)) {
+          if (value == nullptr) return err(EFAULT);
+          std::memcpy(&v, value, sizeof v);
+        } else if (len >= 1) {
+          if (value == nullptr) return err(EFAULT);
+          v = *static_cast<const unsigned char*>(value);
+        }
+        return err(stack_.set_option(d->sid, SockOpt::kBindAddressNoPort, v != 0 ? 1 : 0));
+      }
       default:
         return err(ENOPROTOOPT);
     }

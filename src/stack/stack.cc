@@ -17,6 +17,12 @@
 // segment; the Tcb leaves the connection table as CLOSED and the record answers from then on.
 // The whole table has one wheel entry, armed at its next_deadline().
 //
+// Addresses: StackConfig::address and extra_addresses are all local. A segment to any of
+// them is demultiplexed as usual (the 4-tuple carries the address the peer used, so an
+// INADDR_ANY listener's children, request records, cookies and TIME-WAIT records all answer
+// from that address); to any other it is an IpInAddrErrors drop. connect() on a socket with
+// no bound address uses the primary one.
+//
 // Ports (SPEC §14): a PortAllocator (port_allocator.h) holds every owner of a local port — a
 // bound socket or listener (the Socket holds it), a connection (the Tcb holds it: connect()
 // registers it, an accepted connection registers one on its listener's port when its
@@ -159,7 +165,7 @@ class StackImpl {
       return;
     }
     const wire::Packet& p = pkt_;
-    if (p.ip.dst != config_.address) {
+    if (!is_local(p.ip.dst)) {
       counters_.inc(Counter::kIpInAddrErrors);
       return;
     }
@@ -232,20 +238,33 @@ class StackImpl {
   }
   const Socket* sock(SocketId s) const { return const_cast<StackImpl*>(this)->sock(s); }
 
+  // Linux __inet_bind(): a non-local address first (EADDRNOTAVAIL), then a socket that is not
+  // fresh or already has a port (EINVAL). A socket bound to an address only (bind(addr, 0)
+  // with IP_BIND_ADDRESS_NO_PORT: bound, port 0) has no port yet and may be bound again, as
+  // in Linux, whose check is on inet_num.
   int bind(SocketId s, Endpoint local) {
     Socket* k = sock(s);
     if (k == nullptr) return EBADF;
-    if (k->kind != SocketKind::kFresh || k->bound) return EINVAL;
-    if (!local.addr.is_any() && local.addr != config_.address) return EADDRNOTAVAIL;
-    // SPEC §14.2: EADDRINUSE for a port in use (TIME-WAIT records included, SO_REUSEADDR
-    // relaxing it), bind(0) picks from ip_local_port_range read now.
-    const bool reuse = std::as_const(*k).opt().reuse_addr;
+    if (!local.addr.is_any() && !is_local(local.addr)) return EADDRNOTAVAIL;
+    if (k->kind != SocketKind::kFresh || (k->bound && k->local.port != 0)) return EINVAL;
+    if (local.port == 0 && std::as_const(*k).opt().bind_address_no_port) {
+      k->bound = true;
+      k->local = local;
+      return 0;
+    }
+    return bind_port(*k, local);
+  }
+
+  // SPEC §14.2: EADDRINUSE for a port in use (TIME-WAIT records included, SO_REUSEADDR
+  // relaxing it), port 0 picks from ip_local_port_range read now.
+  int bind_port(Socket& k, Endpoint local) {
+    const bool reuse = std::as_const(k).opt().reuse_addr;
     stack::PortOwner o{local.addr, local.port, stack::PortOwnerKind::kBound, reuse};
     if (int e = ports_.bind(o, port_range()); e != 0) return e;
-    k->bound = true;
-    k->port_held = true;
-    k->port_reuse = reuse;
-    k->local = Endpoint{local.addr, o.port};
+    k.bound = true;
+    k.port_held = true;
+    k.port_reuse = reuse;
+    k.local = Endpoint{local.addr, o.port};
     return 0;
   }
 
@@ -261,8 +280,12 @@ class StackImpl {
       return 0;
     }
     if (k->kind != SocketKind::kFresh) return EINVAL;
-    if (!k->bound) {
-      if (int e = bind(s, Endpoint{}); e != 0) return e;
+    // Linux inet_csk_listen_start() -> get_port(sk, inet_num): a socket without a port gets
+    // one now, on the address it was bound to (IP_BIND_ADDRESS_NO_PORT) or on any.
+    if (!k->bound || k->local.port == 0) {
+      if (int e = bind_port(*k, Endpoint{k->bound ? k->local.addr : wire::Ipv4Address::any(), 0});
+          e != 0)
+        return e;
     }
     // SPEC §14.2: only one listener per port, and none where a non-SO_REUSEADDR owner is.
     stack::PortOwner o = socket_owner(*k);
@@ -322,8 +345,9 @@ class StackImpl {
     const bool reuse = std::as_const(*k).opt().reuse_addr;
     bool autobind = false;
     bool takes_time_wait = false;
-    if (!k->bound) {
-      // Linux __inet_hash_connect(): a port whose tuple is free (SPEC §14.1, §14.3).
+    if (local.port == 0) {
+      // Linux __inet_hash_connect(): a port whose tuple is free (SPEC §14.1, §14.3), from the
+      // source address the socket was bound to (IP_BIND_ADDRESS_NO_PORT) or the primary one.
       auto r = ports_.connect(
           local.addr, remote.addr, remote.port, port_range(),
           [&](uint16_t port) {
@@ -589,7 +613,7 @@ class StackImpl {
     Socket* k = sock(s);
     if (k == nullptr) return EBADF;
     tcp::TcbOptions& o = k->opt();
-    if (v < 0 && opt != SockOpt::kLinger) return EINVAL;
+    if (v < 0 && opt != SockOpt::kLinger && opt != SockOpt::kBindAddressNoPort) return EINVAL;
     const auto u = static_cast<uint64_t>(v);
     switch (opt) {
       case SockOpt::kReuseAddr:
@@ -664,6 +688,10 @@ class StackImpl {
         if (k->kind != SocketKind::kFresh) return EINVAL;
         o.fastopen_connect = u != 0;
         break;
+      case SockOpt::kBindAddressNoPort:
+        // Linux do_ip_setsockopt(): any value, any state; non-zero sets it.
+        o.bind_address_no_port = v != 0;
+        break;
     }
     if (k->tcb != nullptr) settle(k->tcb);
     return 0;
@@ -707,6 +735,8 @@ class StackImpl {
         return int64_t{k->listener != nullptr ? k->listener->fastopen.max_qlen : k->fastopen_qlen};
       case SockOpt::kFastOpenConnect:
         return int64_t{o.fastopen_connect};
+      case SockOpt::kBindAddressNoPort:
+        return int64_t{o.bind_address_no_port};
     }
     return Failure{EINVAL};
   }
@@ -747,6 +777,12 @@ class StackImpl {
   }
 
   stack::Sysctls& sysctls() { return sysctls_; }
+  // A handful of addresses at most: the primary compared first, then a short scan.
+  bool is_local(wire::Ipv4Address a) const {
+    return a == config_.address ||
+           std::find(config_.extra_addresses.begin(), config_.extra_addresses.end(), a) !=
+               config_.extra_addresses.end();
+  }
   Instant last_now() const { return last_now_; }
   void touch(Instant now) {
     if (now > last_now_) last_now_ = now;
@@ -1169,6 +1205,9 @@ stack::Sysctls& Stack::sysctls() {
 }
 const stack::Sysctls& Stack::sysctls() const {
   return const_cast<StackImpl&>(*impl_).sysctls();
+}
+bool Stack::is_local_address(wire::Ipv4Address a) const {
+  return impl_->is_local(a);
 }
 const stack::Counters& Stack::counters() const {
   return impl_->counters();

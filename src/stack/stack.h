@@ -82,6 +82,12 @@ enum class SockOpt : uint8_t {
   // sending and the first send() puts its data in the SYN; without one connect() sends the SYN
   // with a cookie request at once (Linux tcp_fastopen_defer_connect()).
   kFastOpenConnect,
+  // IP_BIND_ADDRESS_NO_PORT (IPPROTO_IP, Linux 4.2+), 0/1, settable in any state. With it,
+  // bind(addr, 0) records the address only and connect() chooses the port with the whole
+  // 4-tuple known (Linux __inet_bind() skips get_port(); __inet_hash_connect() picks it), so
+  // connections from one address to different destinations may share a port. Without it,
+  // bind(addr, 0) reserves a port for every destination at once. bind() with a port ignores it.
+  kBindAddressNoPort,
 };
 
 // What `ss`, TCP_INFO and tests read about one socket or connection.
@@ -113,8 +119,15 @@ struct LingerWait {
 };
 
 struct StackConfig {
-  wire::Ipv4Address address;  // this host's address
-  uint32_t mtu = 1500;        // SPEC §4.5: MSS advertised = mtu - 40
+  // This host's primary address: the source of connect() on a socket not bound to an address
+  // (Linux takes the route's preferred source; a synack host has one route).
+  wire::Ipv4Address address;
+  // Further local addresses (a Linux host's secondary addresses): packets to any of them are
+  // accepted, bind() may name them, INADDR_ANY listeners answer on them, and the source of a
+  // reply is the address the peer used. A fixed list, not an add_address() call: the set never
+  // changes under live connections, so no connection can outlive its address.
+  std::vector<wire::Ipv4Address> extra_addresses{};
+  uint32_t mtu = 1500;  // SPEC §4.5: MSS advertised = mtu - 40
   // Verify the IPv4 and TCP checksums of every packet received (wire::ParseOptions). Off only
   // for benchmarks and links that verified already (a TUN with checksum offload); a packet
   // with a bad checksum is then taken as good.
@@ -212,6 +225,8 @@ class Stack {
   [[nodiscard]] const tcp::TimeWaitTable& time_wait_table() const;
 
   // --- host-wide settings and observability (extensions by the engine) ----------------------
+  // Whether `a` is one of this host's addresses (StackConfig::address or extra_addresses).
+  [[nodiscard]] bool is_local_address(wire::Ipv4Address a) const;
   // The sysctl registry this host reads (SPEC §16.6). Changes apply to what happens next;
   // per-connection values fixed at open (window scale, buffers) keep their old values.
   [[nodiscard]] stack::Sysctls& sysctls();

@@ -68,6 +68,7 @@ struct TcbOptions {
   bool reuse_addr : 1 = false;   // SO_REUSEADDR
   // TCP_FASTOPEN_CONNECT (SPEC §13.3): connect() may defer the SYN to the first send().
   bool fastopen_connect : 1 = false;
+  bool bind_address_no_port : 1 = false;  // IP_BIND_ADDRESS_NO_PORT (stack.h SockOpt)
 };
 
 class Tcb : public stack::TimerEntry {

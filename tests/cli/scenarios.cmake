@@ -148,6 +148,7 @@ set(synack_many_scenarios
   port-exhaustion
   port-exhaustion-keepalive
   port-exhaustion-server-closes
+  port-exhaustion-more-addresses
   tw-buckets-overflow
   syn-flood
 )
@@ -172,6 +173,14 @@ synack_expect(cli.sim.port_exhaustion_200 0 "^outcome  : ok: 200 connections, th
               sim run port-exhaustion --quiet --sysctl "net.ipv4.ip_local_port_range=40000 40199")
 synack_expect(cli.sim.port_exhaustion_tw_reuse 0 "^outcome  : ok: 1000 connections on 500 ports, no EADDRNOTAVAIL"
               sim run port-exhaustion --quiet --sysctl net.ipv4.tcp_tw_reuse=1)
+# port-exhaustion-more-addresses: two source addresses, each with the whole range: 500 + 500;
+# with 200 ports, 200 from each and EADDRNOTAVAIL at 400 x 10 ms.
+synack_expect(cli.sim.port_exhaustion_more_addresses_500 0
+              "^outcome  : ok: 1000 connections on 500 ports x 2 addresses \\(500 from 10\\.0\\.0\\.1, 500 from 10\\.0\\.0\\.3\\), no EADDRNOTAVAIL"
+              sim run port-exhaustion-more-addresses --quiet)
+synack_expect(cli.sim.port_exhaustion_more_addresses_200 0
+              "^outcome  : ok: 400 connections \\(200 from 10\\.0\\.0\\.1, 200 from 10\\.0\\.0\\.3\\), then EADDRNOTAVAIL at 4 s"
+              sim run port-exhaustion-more-addresses --quiet --sysctl "net.ipv4.ip_local_port_range=40000 40199")
 # tw-buckets-overflow: 100 TIME-WAIT, 400 overflows, 20 rate-limited log lines (two 5 s
 # windows); a limit of 300 gives 200 overflows, all within one window (10 lines).
 synack_expect(cli.sim.tw_buckets_100 0 "^outcome  : ok: TIME-WAIT capped at 100, 400 closes skipped it \\(TCPTimeWaitOverflow\\), 20 log lines"

@@ -32,6 +32,7 @@ const Scenario& time_wait_pileup();
 const Scenario& port_exhaustion();
 const Scenario& port_exhaustion_keepalive();
 const Scenario& port_exhaustion_server_closes();
+const Scenario& port_exhaustion_more_addresses();
 const Scenario& tw_buckets_overflow();
 const Scenario& syn_flood();
 // Two clients behind one NAT against old Linux's tcp_tw_recycle check (issue 6).

@@ -24,18 +24,19 @@ std::span<const Scenario* const> all() {
       &keepalive_restarted_peer(),  //
       &peer_crash_mid_transfer(),   //
 
-      &simultaneous_open(),              //
-      &zero_window_fin_wait1(),          //
-      &max_orphans(),                    //
-      &accept_queue_overflow(),          //
-      &fastopen(),                       //
-      &time_wait_pileup(),               //
-      &port_exhaustion(),                //
-      &port_exhaustion_keepalive(),      //
-      &port_exhaustion_server_closes(),  //
-      &tw_buckets_overflow(),            //
-      &syn_flood(),                      //
-      &tw_recycle_nat(),                 //
+      &simultaneous_open(),               //
+      &zero_window_fin_wait1(),           //
+      &max_orphans(),                     //
+      &accept_queue_overflow(),           //
+      &fastopen(),                        //
+      &time_wait_pileup(),                //
+      &port_exhaustion(),                 //
+      &port_exhaustion_keepalive(),       //
+      &port_exhaustion_server_closes(),   //
+      &port_exhaustion_more_addresses(),  //
+      &tw_buckets_overflow(),             //
+      &syn_flood(),                       //
+      &tw_recycle_nat(),                  //
   };
   return kAll;
 }

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -88,11 +89,14 @@ std::optional<Instant> HostLog::last_entered(tcp::State s) const {
   return at;
 }
 
-std::string HostLog::format_states(uint16_t port) const {
+std::string HostLog::format_states(uint16_t port, wire::Ipv4Address addr) const {
   std::string out = fmt::format("  {}:", host_);
   size_t others = 0;
   for (const StateSeen& c : states) {
-    if (port != 0 && c.tuple.local_port != port && c.tuple.remote_port != port) {
+    const bool local = c.tuple.local_port == port && (addr.is_any() || c.tuple.local_addr == addr);
+    const bool remote =
+        c.tuple.remote_port == port && (addr.is_any() || c.tuple.remote_addr == addr);
+    if (port != 0 && !local && !remote) {
       ++others;
       continue;
     }
@@ -104,10 +108,11 @@ std::string HostLog::format_states(uint16_t port) const {
   return out + "\n";
 }
 
-Rig::Rig(const RunContext& ctx)
+Rig::Rig(const RunContext& ctx, std::vector<wire::Ipv4Address> client_extra_addresses)
     : ctx_(ctx),
       sim_(ctx.seed),
-      client_({.address = kClientAddr}, sim_.rng().next_u64(), sim_.pool()),
+      client_({.address = kClientAddr, .extra_addresses = client_extra_addresses},
+              sim_.rng().next_u64(), sim_.pool()),
       server_({.address = kServerAddr}, sim_.rng().next_u64(), sim_.pool()),
       client_host_(client_, client_app_),
       server_host_(server_, server_app_),
@@ -116,12 +121,16 @@ Rig::Rig(const RunContext& ctx)
       cable_(sim_.add_cable(c_, s_, link::LinkParams{.latency = kLatency})),
       ladder_(kClientAddr, "", "",
               LadderOptions{.arrow_width = 70, .states = true, .collapse_after = 12}),
+      client_extra_(std::move(client_extra_addresses)),
+      ladder_client_{kClientAddr, 0},
       client_log_("client", ctx.json,
                   [this](const StateSeen& s, const stack::TraceTuple& t) {
-                    if (drawn(t.local_port, true)) ladder_.state(s.at, true, tcp::rfc_name(s.to));
+                    if (drawn(Endpoint{t.local_addr, t.local_port}, true))
+                      ladder_.state(s.at, true, tcp::rfc_name(s.to));
                   }),
       server_log_("server", ctx.json, [this](const StateSeen& s, const stack::TraceTuple& t) {
-        if (drawn(t.remote_port, false)) ladder_.state(s.at, false, tcp::rfc_name(s.to));
+        if (drawn(Endpoint{t.remote_addr, t.remote_port}, false))
+          ladder_.state(s.at, false, tcp::rfc_name(s.to));
       }) {
   client_.stack().sysctls() = ctx.sysctls;
   server_.stack().sysctls() = ctx.sysctls;
@@ -143,24 +152,36 @@ Endpoint Rig::server_endpoint() const {
 }
 
 void Rig::PortGate::on_link_event(const link::LinkEvent& e) {
-  // IPv4 header (IHL words), then the TCP ports; either one is the client's.
+  // IPv4 header (IHL words), then the TCP ports; either end may be the client's.
   const std::span<const uint8_t> p = e.packet;
   if (p.size() < 20) return;
   const size_t ihl = static_cast<size_t>(p[0] & 0x0f) * 4;
   if (p.size() < ihl + 4) return;
   const auto port_at = [&](size_t i) { return static_cast<uint16_t>(p[i] << 8 | p[i + 1]); };
-  const bool from_client = Ipv4Address::from_octets(p[12], p[13], p[14], p[15]) == kClientAddr;
-  const bool to_client = Ipv4Address::from_octets(p[16], p[17], p[18], p[19]) == kClientAddr;
-  if (port_ == 0 && from_client) port_ = port_at(ihl);
-  if ((from_client && port_at(ihl) == port_) || (to_client && port_at(ihl + 2) == port_))
-    ladder_.on_link_event(e);
+  const Ipv4Address src = Ipv4Address::from_octets(p[12], p[13], p[14], p[15]);
+  const Ipv4Address dst = Ipv4Address::from_octets(p[16], p[17], p[18], p[19]);
+  const bool from_client = rig_.is_client_address(src);
+  const bool to_client = rig_.is_client_address(dst);
+  Endpoint& first = rig_.ladder_client_;
+  if (first.port == 0 && from_client) first = Endpoint{src, port_at(ihl)};
+  if ((from_client && Endpoint{src, port_at(ihl)} == first) ||
+      (to_client && Endpoint{dst, port_at(ihl + 2)} == first))
+    rig_.ladder_.on_link_event(e);
 }
 
-bool Rig::drawn(uint16_t client_port, bool from_client) {
+bool Rig::is_client_address(wire::Ipv4Address a) const {
+  return a == kClientAddr ||
+         std::find(client_extra_.begin(), client_extra_.end(), a) != client_extra_.end();
+}
+
+bool Rig::drawn(Endpoint client, bool from_client) {
   if (!drawing()) return false;
   if (!ladder_one_) return true;
-  if (ladder_port_ == 0 && from_client) ladder_port_ = client_port;
-  return client_port == ladder_port_;
+  if (ladder_client_.port == 0 && from_client) ladder_client_ = client;
+  // With one client address the port alone has always decided (a server-side change of a
+  // spoofed source with the same port is drawn too, as in every ladder printed so far).
+  if (client_extra_.empty()) return client.port == ladder_client_.port;
+  return client == ladder_client_;
 }
 
 bool Rig::open() {
@@ -259,8 +280,8 @@ bool Rig::run(Duration limit) {
 }
 
 void Rig::set_titles() {
-  const uint16_t port = ladder_one_ ? ladder_port_ : client_ep_.port;
-  ladder_.set_titles(fmt::format("client {}:{}", to_string(kClientAddr), port),
+  const Endpoint c = ladder_one_ ? ladder_client_ : Endpoint{kClientAddr, client_ep_.port};
+  ladder_.set_titles(fmt::format("client {}:{}", to_string(c.addr), c.port),
                      fmt::format("server {}:{}", to_string(kServerAddr), kServerPort));
 }
 
@@ -275,9 +296,11 @@ std::string Rig::report(const std::vector<Check>& checks) {
   set_titles();
   std::string out = ladder_.header() + ladder_.take();
   out += "\nState transitions (from each host's event trace)\n";
-  const uint16_t port = ladder_one_ ? ladder_port_ : 0;
-  out += client_log_.format_states(port);
-  out += server_log_.format_states(port);
+  const uint16_t port = ladder_one_ ? ladder_client_.port : 0;
+  // One client address: the port alone picks the connection, as it always has.
+  const Ipv4Address addr = client_extra_.empty() ? Ipv4Address::any() : ladder_client_.addr;
+  out += client_log_.format_states(port, addr);
+  out += server_log_.format_states(port, addr);
   out += "\nExpected facts, checked against the run\n";
   for (const Check& c : checks)
     out += fmt::format("  [{}] {}: {}\n", c.ok ? "ok" : "FAILED", c.what, c.seen);

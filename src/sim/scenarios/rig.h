@@ -1,6 +1,8 @@
 // Rig: the stage every scenario plays on — a client (10.0.0.1) and a server (10.0.0.2:80),
 // each a real synack Stack, joined by a 10 ms cable, with a scripted fault injector on each
-// direction, an event log per host, a ladder diagram and an optional pcap capture.
+// direction, an event log per host, a ladder diagram and an optional pcap capture. The client
+// may have more addresses (a story about source addresses); the cable carries whatever the
+// server sends to any of them, as the one route to the client's subnet would.
 //
 // Packets go  stack -> link::Tracer (ladder) -> [PcapTap] -> FaultInjector -> SimLink,
 // so the ladder and the capture show what a host sent, including what a fault rule then drops
@@ -87,8 +89,10 @@ class HostLog final : public stack::TraceSink {
   [[nodiscard]] std::optional<Instant> last_entered(tcp::State s) const;
   [[nodiscard]] bool went_through(tcp::State s) const { return entered(s).has_value(); }
   // "SYN-SENT -> ESTABLISHED -> ..." with times; with a port, only the changes of connections
-  // with that port on either side (and a count of the others).
-  [[nodiscard]] std::string format_states(uint16_t port = 0) const;
+  // with that port on either side (and a count of the others); with an address too, only those
+  // with that address and port on one side.
+  [[nodiscard]] std::string format_states(uint16_t port = 0,
+                                          wire::Ipv4Address addr = wire::Ipv4Address::any()) const;
 
  private:
   std::string host_;
@@ -102,7 +106,8 @@ class Rig {
   // The cable's one-way delay (the round trip is twice this).
   [[nodiscard]] static Duration latency();
 
-  explicit Rig(const RunContext& ctx);
+  // `client_extra_addresses`: the client's further local addresses (StackConfig).
+  explicit Rig(const RunContext& ctx, std::vector<wire::Ipv4Address> client_extra_addresses = {});
   ~Rig();
   Rig(const Rig&) = delete;
   Rig& operator=(const Rig&) = delete;
@@ -173,21 +178,21 @@ class Rig {
     std::function<void(Instant)>& app_;
   };
 
-  // Passes on to the ladder only the segments of the connection set_ladder_port() chose.
+  // Passes on to the ladder only the segments of the client's first connection.
   class PortGate final : public link::LinkObserver {
    public:
-    PortGate(Ladder& ladder, uint16_t& port) : ladder_(ladder), port_(port) {}
+    explicit PortGate(Rig& rig) : rig_(rig) {}
     void on_link_event(const link::LinkEvent& e) override;
 
    private:
-    Ladder& ladder_;
-    uint16_t& port_;  // 0 until the client's first segment names it
+    Rig& rig_;
   };
 
   // The ladder is fed when it is printed or drawn.
   [[nodiscard]] bool drawing() const { return !ctx_.quiet || ctx_.svg != nullptr; }
-  // `client_port`'s connection is on the ladder (the first one seen, when ladder_one_).
-  [[nodiscard]] bool drawn(uint16_t client_port, bool from_client);
+  // The connection from `client` is on the ladder (the first one seen, when ladder_one_).
+  [[nodiscard]] bool drawn(Endpoint client, bool from_client);
+  [[nodiscard]] bool is_client_address(wire::Ipv4Address a) const;
   void set_titles();
 
   const RunContext& ctx_;
@@ -203,8 +208,9 @@ class Rig {
   Simulator::Cable cable_;
   Ladder ladder_;
   bool ladder_one_ = false;
-  uint16_t ladder_port_ = 0;
-  PortGate ladder_gate_{ladder_, ladder_port_};
+  std::vector<wire::Ipv4Address> client_extra_;
+  Endpoint ladder_client_;  // port 0 until the client's first segment or state names it
+  PortGate ladder_gate_{*this};
   HostLog client_log_;
   HostLog server_log_;
   std::unique_ptr<link::FaultInjector> faults_c_;

@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <span>
 #include <string_view>
+#include <utility>
 
 #include "stack/views/socket_views.h"
 
@@ -21,7 +22,8 @@ std::span<const uint8_t> bytes(std::string_view s) {
 
 }  // namespace
 
-ShortConnections::ShortConnections(Rig& rig, ShortConnectionsPlan plan) : rig_(rig), plan_(plan) {}
+ShortConnections::ShortConnections(Rig& rig, ShortConnectionsPlan plan)
+    : rig_(rig), plan_(std::move(plan)), established_from_(plan_.sources.size(), 0) {}
 
 bool ShortConnections::start() {
   listener_ = rig_.listen(plan_.backlog);
@@ -52,12 +54,22 @@ void ShortConnections::connect_next(Instant now) {
   ++attempted_;
   last_connect_ = now;
   auto s = cs.socket();
+  const auto source = static_cast<uint32_t>(
+      plan_.sources.empty() ? 0 : static_cast<size_t>(attempted_ - 1) % plan_.sources.size());
+  if (s && !plan_.sources.empty()) {
+    // bind(addr, 0) with IP_BIND_ADDRESS_NO_PORT: the address now, the port at connect().
+    if (cs.set_option(s.value(), SockOpt::kBindAddressNoPort, 1) != 0 ||
+        cs.bind(s.value(), Endpoint{plan_.sources[source], 0}) != 0) {
+      (void)cs.close(s.value(), now);
+      s = Failure{EINVAL};
+    }
+  }
   if (!s) {
     ++other_errors_;
   } else {
     const int rc = cs.connect(s.value(), rig_.server_endpoint(), now);
     if (rc == 0 || rc == EINPROGRESS) {
-      clients_.push_back(Conn{.sock = s.value()});
+      clients_.push_back(Conn{.sock = s.value(), .source = source});
       if (eaddrnotavail_ == 0) ++before_failure_;
     } else {
       (void)cs.close(s.value(), now);
@@ -107,6 +119,7 @@ void ShortConnections::step_client(Conn& c, Instant now) {
     if ((r & ready::kOut) == 0) return;
     c.connected = true;
     ++established_;
+    if (c.source < established_from_.size()) ++established_from_[c.source];
   }
   if (!drain(cs, c, now)) {
     ++other_errors_;

@@ -30,6 +30,9 @@ struct ShortConnectionsPlan {
   int requests = 1;                          // request/response exchanges per connection
   bool server_closes_first = false;          // false: the client closes after its last response
   int backlog = 16;                          // the server's listen() backlog
+  // When not empty: connect() call i first binds its socket to sources[i % size] with
+  // IP_BIND_ADDRESS_NO_PORT (a load generator spreading over its source addresses).
+  std::vector<wire::Ipv4Address> sources{};
 };
 
 class ShortConnections {
@@ -44,7 +47,11 @@ class ShortConnections {
 
   [[nodiscard]] int attempted() const { return attempted_; }
   [[nodiscard]] int established() const { return established_; }  // connect() completed
-  [[nodiscard]] int exchanges() const { return exchanges_; }      // responses read in full
+  // Of those, the ones from plan.sources[i] (0 when the plan has no sources).
+  [[nodiscard]] int established_from(size_t i) const {
+    return i < established_from_.size() ? established_from_[i] : 0;
+  }
+  [[nodiscard]] int exchanges() const { return exchanges_; }  // responses read in full
   [[nodiscard]] int eaddrnotavail() const { return eaddrnotavail_; }
   [[nodiscard]] Instant first_eaddrnotavail() const { return first_eaddrnotavail_; }
   // Successful connect() calls before the first EADDRNOTAVAIL (all of them when none).
@@ -59,6 +66,7 @@ class ShortConnections {
  private:
   struct Conn {
     SocketId sock = kNoSocket;
+    uint32_t source = 0;  // index into plan.sources
     bool connected = false;
     int sent = 0;         // requests sent (client) or responses sent (server)
     int answered = 0;     // client: responses read in full
@@ -80,6 +88,7 @@ class ShortConnections {
   std::vector<Conn> servers_;  // still open
   int attempted_ = 0;
   int established_ = 0;
+  std::vector<int> established_from_;
   int exchanges_ = 0;
   int eaddrnotavail_ = 0;
   Instant first_eaddrnotavail_ = Instant::infinite();
