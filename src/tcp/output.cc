@@ -12,8 +12,11 @@
 //   5. want_ack          a pure ACK if nothing above carried one (every segment after the SYN
 //                        exchange carries ACK, so any segment clears the debt)
 // Sequence space: snd_nxt is where new transmission continues; after an RTO it goes back to
-// snd_una (go-back-N, as a NewReno sender without SACK does) and everything below snd_max is a
-// retransmission (Tcp RetransSegs; OutSegs counts the rest).
+// snd_una (go-back-N) and everything below snd_max is a retransmission (Tcp RetransSegs;
+// OutSegs counts the rest). With a SACK scoreboard (sack_recovery.cc) the go-back-N pass skips
+// SACKed ranges, the cwnd test uses RFC 6675's pipe instead of snd_nxt - snd_una, and in fast
+// recovery NextSeg() retransmits lost holes before new data (step 3 is then only the first
+// hole, RFC 6675 §5 step 4.3).
 //
 // Segments are built in the engine's scratch Packet and payload buffer and emitted into one
 // scratch byte buffer handed to PacketOutput: no allocation per segment.
@@ -90,7 +93,9 @@ void Engine::output(Tcb& t, Instant now) {
     t.want_rexmit_head = false;
     // One segment at snd_una, whatever the windows say (RFC 5681 §3.2 step 2, RFC 6298 §5.4).
     const uint32_t data_left = static_cast<uint32_t>(t.sq.end_seq() - t.snd_una);
-    const uint32_t len = std::min<uint32_t>(data_left, current_mss(t));
+    uint32_t len = std::min<uint32_t>(data_left, current_mss(t));
+    // With SACK only the hole below the first SACKed range (RFC 6675 §5 step 4.3).
+    if (t.sack) len = std::min<uint32_t>(len, t.sack->hole_end(t.snd_una, t.snd_max) - t.snd_una);
     const auto fin = t.sq.fin_seq();
     uint8_t flags = kAck;
     if (fin && t.snd_una + len == *fin && t.snd_max > *fin) flags |= kFin;
@@ -99,11 +104,17 @@ void Engine::output(Tcb& t, Instant now) {
       send_segment(t, flags, t.snd_una, len, now, /*retransmission=*/true);
       const SeqNum end = t.snd_una + len + ((flags & kFin) != 0 ? 1 : 0);
       if (t.snd_nxt < end) t.snd_nxt = end;
+      if (t.sack && t.cc.sack_recovery() && t.sack->high_rxt < end) t.sack->high_rxt = end;
       if (t.snd_max < t.snd_nxt) t.snd_max = t.snd_nxt;
     }
   }
 
-  if (can_send_data(t)) send_data(t, now);
+  if (can_send_data(t)) {
+    // RFC 6675 NextSeg(): lost holes first, then new data, then other unSACKed data.
+    sack_retransmit(t, now, /*rule3=*/false);
+    send_data(t, now);
+    sack_retransmit(t, now, /*rule3=*/true);
+  }
 
   // A pure ACK carries the highest sequence number sent (Linux's snd_nxt, which an RTO never
   // moves back): the peer has seen it, so the ACK is acceptable there.
@@ -118,6 +129,11 @@ bool Engine::send_data(Tcb& t, Instant now) {
   const uint32_t mss = current_mss(t);
   const uint64_t cwnd_bytes = uint64_t{t.cc.cwnd()} * t.snd_mss;
   for (;;) {
+    // Go-back-N after an RTO skips what the peer SACKed (Linux tcp_enter_loss() keeps those
+    // skbs marked).
+    if (t.sack && t.snd_nxt < t.snd_max) {
+      t.snd_nxt = wire::seq_min(t.sack->skip_sacked(t.snd_nxt), t.snd_max);
+    }
     const SeqNum data_end = t.sq.end_seq();
     const auto fin = t.sq.fin_seq();
     const uint32_t unsent = t.snd_nxt < data_end ? static_cast<uint32_t>(data_end - t.snd_nxt) : 0;
@@ -125,11 +141,15 @@ bool Engine::send_data(Tcb& t, Instant now) {
     if (unsent == 0 && !fin_due) break;
     // Congestion window, in bytes of sequence space in flight (Linux tcp_cwnd_test counts
     // packets; one partly filled segment may still go).
-    if (t.in_flight() >= cwnd_bytes) break;
+    // With SACK, RFC 6675's pipe (SACKed and lost data have left the network).
+    if (pipe_bytes(t) >= cwnd_bytes) break;
     const SeqNum wnd_end = t.snd_una + t.snd_wnd;
     const int32_t room_signed = wnd_end - t.snd_nxt;
     const uint32_t room = room_signed > 0 ? static_cast<uint32_t>(room_signed) : 0;
     uint32_t len = std::min(unsent, mss);
+    if (t.sack && t.snd_nxt < t.snd_max) {
+      len = std::min<uint32_t>(len, t.sack->hole_end(t.snd_nxt, t.snd_max) - t.snd_nxt);
+    }
     if (len > 0) {
       if (room == 0) break;  // zero window: the persist timer takes over
       if (room < len) {
@@ -307,6 +327,8 @@ void Engine::send_segment(Tcb& t, uint8_t flags, SeqNum seq, uint32_t len, Insta
   }
   transmit(p, &t, now);
 
+  // PRR's prr_out (Linux tcp_event_new_data_sent() / tcp_retransmit_skb()).
+  if (len > 0 && t.sack && t.cc.sack_recovery()) ++t.sack->prr.prr_out;
   if (retransmission) {
     ++t.total_retrans;  // Linux __tcp_retransmit_skb(): tp->total_retrans += segs
     counters_.inc(Counter::kTcpRetransSegs);

@@ -30,11 +30,13 @@
 #include <synack/time.h>
 
 #include <cstdint>
+#include <memory>
 
 #include "stack/timer_wheel.h"
 #include "tcp/congestion/congestion_control.h"
 #include "tcp/recv_queue.h"
 #include "tcp/rtt.h"
+#include "tcp/sack_scoreboard.h"
 #include "tcp/send_queue.h"
 #include "tcp/state.h"
 #include "wire/ipv4_address.h"
@@ -179,6 +181,9 @@ class Tcb : public stack::TimerEntry {
   RttEstimator rtt;
   SendQueue sq;
   RecvQueue rq;
+  // What the peer's SACK blocks said about our outstanding data (RFC 6675 recovery); null
+  // until the first valid block, freed when everything sent is acknowledged.
+  std::unique_ptr<SackScoreboard> sack;
 
   // --- derived helpers -----------------------------------------------------------------------
   [[nodiscard]] SeqNum rcv_nxt() const { return rq.rcv_nxt(); }
@@ -191,5 +196,13 @@ class Tcb : public stack::TimerEntry {
   [[nodiscard]] uint32_t in_flight() const { return static_cast<uint32_t>(snd_nxt - snd_una); }
   [[nodiscard]] bool has_unacked() const { return snd_max != snd_una; }
 };
+
+// How the SACK scoreboard counts lost and retransmitted data in the connection's congestion
+// state (sack_scoreboard.h Flight): RFC 6675 recovery, after an RTO (Loss), or neither.
+[[nodiscard]] inline SackScoreboard::Mode sack_mode(const Tcb& t) {
+  if (t.cc.sack_recovery()) return SackScoreboard::Mode::kRecovery;
+  if (t.cc.state() == CaState::kLoss) return SackScoreboard::Mode::kLoss;
+  return SackScoreboard::Mode::kOpen;
+}
 
 }  // namespace synack::tcp
