@@ -20,9 +20,10 @@
 // including its table entry): the queues hold no heap while empty (ByteRing is lazy) and give
 // it back when the connection goes idle (timers.cc), the table entry is the intrusive
 // `hash_next` pointer plus one bucket slot, the per-socket options are packed, flags are
-// one-bit fields and members ordered so the layout has no inner holes: 440 bytes, 4 of them tail
-// padding (a 440-byte glibc block). engine_memory_test prints sizeof(Tcb); bench/tcp_memory_bench
-// measures the heap per connection.
+// one-bit fields and members ordered so the layout has no inner holes: 448 bytes, 4 of them tail
+// padding (440 before the SACK scoreboard pointer; the scoreboard itself, 148 bytes, exists only
+// while SACKed data is outstanding). engine_memory_test prints sizeof(Tcb);
+// bench/tcp_memory_bench measures the heap per connection.
 //
 // Single-threaded like the rest of the core.
 #pragma once
