@@ -28,6 +28,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/rng.h"
 #include "stack/packet_output.h"
 #include "stack/stack.h"
 #include "wire/ipv4_address.h"
@@ -61,6 +62,13 @@ class InMemoryPair {
   [[nodiscard]] Instant now() const { return now_; }
   [[nodiscard]] uint64_t packets_delivered() const { return delivered_; }
   [[nodiscard]] size_t in_flight() const { return count_; }
+  // Loses each packet sent from now on with probability `p` (a seeded, replayable draw), for
+  // the loss-recovery benchmarks; 0 (the default) loses nothing and draws nothing.
+  void set_loss(double p, uint64_t seed) {
+    loss_ = p;
+    loss_rng_ = Rng(seed);
+  }
+  [[nodiscard]] uint64_t packets_lost() const { return lost_; }
   // A copy of the largest packet either stack has sent (a full data segment once data flows).
   [[nodiscard]] const std::vector<uint8_t>& largest_packet() const { return largest_; }
 
@@ -141,6 +149,10 @@ class InMemoryPair {
   }
 
   void enqueue(std::span<const uint8_t> packet, int to) {
+    if (loss_ > 0 && loss_rng_.chance(loss_)) {
+      ++lost_;
+      return;
+    }
     if (count_ == ring_.size()) grow();
     const size_t tail = (head_ + count_) % ring_.size();
     ring_[tail].assign(packet.begin(), packet.end());
@@ -184,6 +196,9 @@ class InMemoryPair {
   size_t head_ = 0;
   size_t count_ = 0;
   uint64_t delivered_ = 0;
+  double loss_ = 0;
+  Rng loss_rng_{1};
+  uint64_t lost_ = 0;
   Instant now_ = Instant::zero() + Duration::seconds(1);
   SocketId listener_ = kNoSocket;
   Stack a_;

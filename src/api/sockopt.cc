@@ -109,7 +109,14 @@ tcp_info tcp_info_of(const Stack& stack, SocketId sid, bool listening) {
   // RTO everything outstanding is lost and the head is being retransmitted; in fast recovery
   // the head is lost and retransmitted.
   const auto ca = t->cc.state();
-  if (ca == tcp::CaState::kLoss) {
+  if (t->sack) {
+    // With a SACK scoreboard, Linux's own counts (tcp_sacktag / tcp_mark_head_lost /
+    // tcp_enter_loss marks), each converted from bytes to segments.
+    const auto f = t->sack->flight(t->snd_una, t->snd_max, t->snd_nxt, mss, tcp::sack_mode(*t));
+    i.tcpi_sacked = tcp::segments(f.sacked, mss);
+    i.tcpi_lost = tcp::segments(f.lost, mss);
+    i.tcpi_retrans = tcp::segments(f.retrans, mss);
+  } else if (ca == tcp::CaState::kLoss) {
     i.tcpi_lost = i.tcpi_unacked;
     i.tcpi_retrans = std::min<uint32_t>(i.tcpi_unacked, 1);
   } else if (ca == tcp::CaState::kRecovery) {

@@ -56,22 +56,27 @@
   X(TcpExt, TCPPureAcks, kCounter, "ACKs received without data")                                   \
   X(TcpExt, TCPRenoRecovery, kCounter, "NewReno fast recoveries entered")                          \
   X(TcpExt, TCPSackRecovery, kCounter, "SACK-based recoveries entered")                            \
+  X(TcpExt, TCPSACKReneging, kCounter, "peers that dropped data they had SACKed")                   \
+  X(TcpExt, TCPSACKReorder, kCounter, "reordering detected through SACK")                           \
   X(TcpExt, TCPLostRetransmit, kCounter, "retransmissions that were lost again")                   \
   X(TcpExt, TCPRenoFailures, kCounter, "NewReno recoveries that ended in a timeout")               \
-  X(TcpExt, TCPSackFailures, kCounter, "SACK recoveries that ended in a timeout")                  \
+  X(TcpExt, TCPSackFailures, kCounter, "timeouts with SACK data or duplicate ACKs outstanding")   \
   X(TcpExt, TCPLossFailures, kCounter, "timeouts while already in loss state")                     \
   X(TcpExt, TCPFastRetrans, kCounter, "fast retransmissions (duplicate ACKs or SACK)")              \
   X(TcpExt, TCPSlowStartRetrans, kCounter, "retransmissions made in slow start after a timeout")   \
   X(TcpExt, TCPTimeouts, kCounter, "retransmission timer expiries (SYN and SYN+ACK included)")      \
   X(TcpExt, TCPLossProbes, kCounter, "tail loss probes sent")                                       \
+  X(TcpExt, TCPSackRecoveryFail, kCounter, "SACK recoveries that ended in a timeout")              \
   X(TcpExt, TCPDSACKOldSent, kCounter, "D-SACKs sent for old duplicate data")                       \
   X(TcpExt, TCPDSACKRecv, kCounter, "D-SACKs received")                                             \
+  X(TcpExt, TCPDSACKOfoRecv, kCounter, "D-SACKs received for data above the cumulative ACK")      \
   X(TcpExt, TCPAbortOnData, kCounter, "resets sent on close with unsent data or SO_LINGER {on,0}")  \
   X(TcpExt, TCPAbortOnClose, kCounter, "resets sent on close() with unread received data")          \
   X(TcpExt, TCPAbortOnMemory, kCounter, "orphans reset because tcp_max_orphans was exceeded")       \
   X(TcpExt, TCPAbortOnTimeout, kCounter, "connections ended by retransmission or keepalive timeout") \
   X(TcpExt, TCPAbortOnLinger, kCounter, "orphans reset in FIN-WAIT-2 (negative TCP_LINGER2)")       \
   X(TcpExt, TCPAbortFailed, kCounter, "resets that could not be sent")                              \
+  X(TcpExt, TCPSACKDiscard, kCounter, "SACK blocks ignored as invalid (outside snd_una..snd_nxt)")  \
   X(TcpExt, TCPSpuriousRTOs, kCounter, "retransmission timeouts later found unnecessary")           \
   X(TcpExt, TCPTimeWaitOverflow, kCounter, "closing sockets that skipped TIME-WAIT: tcp_max_tw_buckets full") \
   X(TcpExt, TCPReqQFullDoCookies, kCounter, "SYNs answered with a cookie because the SYN queue was full") \

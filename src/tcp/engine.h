@@ -284,6 +284,24 @@ class Engine {
   void transmit(wire::Packet& p, State state, Instant now);
   void emit_reset(const wire::Packet& to, Instant now);
 
+  // sack_recovery.cc (RFC 6675 with a SACK scoreboard, tcp/sack_scoreboard.h)
+  struct SackTagResult {
+    uint32_t newly_sacked = 0;  // bytes the blocks newly SACKed
+    uint32_t acked_sacked = 0;  // bytes the cumulative ACK covered that were SACKed before
+  };
+  // Validates the segment's SACK blocks (Linux tcp_sacktag_write_queue(),
+  // tcp_is_sackblock_valid(), tcp_check_dsack()) and records them; moves the scoreboard to
+  // SEG.ACK (reneging check first). Call before snd_una moves.
+  SackTagResult sack_tag(Tcb& t, const wire::TcpSegment& s);
+  // After an ACK's snd_una / duplicate-ACK processing: RFC 6675 entry on IsLost(snd_una), PRR.
+  void sack_after_ack(Tcb& t, CaState before, uint32_t acked_bytes, const SackTagResult& tag,
+                      bool una_advanced);
+  // RFC 6675 NextSeg() rule 1 (lost holes) — and with `rule3`, rule 3 (other unSACKed data
+  // below snd_max, once new data could not go) — while pipe < cwnd.
+  void sack_retransmit(Tcb& t, Instant now, bool rule3);
+  // Bytes in flight for the cwnd test: RFC 6675 pipe with a scoreboard, else snd_nxt - snd_una.
+  [[nodiscard]] uint32_t pipe_bytes(const Tcb& t) const;
+
   // timers.cc
   void rearm_rexmit(Tcb& t, Instant now);
   void on_rexmit_timer(Tcb& t, Instant now);

@@ -7,8 +7,9 @@
 //   3. SYN               RFC 5961 §4: challenge ACK (but the peer's SYN+ACK in simultaneous
 //                        open passes, Linux 6.11+)
 //   4. ACK               SYN-RECEIVED -> ESTABLISHED (a socket with an owner stops there,
-//                        Linux 6.11+); RFC 5961 §5 range check; snd_una, RTT,
-//                        congestion control (NewReno, RFC 6582), window update (Linux
+//                        Linux 6.11+); RFC 5961 §5 range check; SACK blocks (scoreboard,
+//                        sack_recovery.cc); snd_una, RTT, congestion control (NewReno, RFC
+//                        6582, or RFC 6675 + PRR with a scoreboard), window update (Linux
 //                        tcp_may_update_window()), FIN acknowledged -> state changes
 //   5. URG               ignored (SPEC §1.2)
 //   6. text              RecvQueue::insert(); ACK policy (delayed ACK, quick-ACK, every second
@@ -303,7 +304,11 @@ Engine::Verdict Engine::process_ack(Tcb& t, const wire::Packet& p, Instant now) 
   const uint32_t mss = t.snd_mss;
   const uint32_t prior_in_flight = t.in_flight();
   const uint32_t prior_wnd = t.snd_wnd;
+  const CaState prior_ca = t.cc.state();
+  const uint32_t prior_acked = static_cast<uint32_t>(s.ack - t.snd_una);
   update_window(t, s);
+  // SACK blocks (sack_recovery.cc) before snd_una moves: they are validated against SEG.ACK.
+  const SackTagResult tag = sack_tag(t, s);
   if (s.ack > t.snd_una) {
     const uint32_t acked = static_cast<uint32_t>(s.ack - t.snd_una);
     const AckResult r = t.sq.ack(s.ack);
@@ -345,15 +350,23 @@ Engine::Verdict Engine::process_ack(Tcb& t, const wire::Packet& p, Instant now) 
   } else if (s.payload.empty() && !s.has(kSyn) && !s.has(kFin) && t.snd_wnd == prior_wnd &&
              t.has_unacked()) {
     // RFC 5681 §2 duplicate ACK.
-    const uint32_t flight = (prior_in_flight + mss - 1) / mss;
+    // NewReno: RFC 5681 FlightSize. With SACK, Linux's tcp_reno_ssthresh() halves cwnd:
+    // SACKed segments let the flight grow past cwnd, and FlightSize would count them.
+    const uint32_t flight = t.sack ? t.cc.cwnd() : (prior_in_flight + mss - 1) / mss;
     const CaState before = t.cc.state();
-    if (t.cc.on_dupack(s.ack, t.snd_max, flight) == DupAckAction::kFastRetransmit) {
+    // With a SACK scoreboard sack_after_ack() below does the entry's work (RFC 6675).
+    if (t.cc.on_dupack(s.ack, t.snd_max, flight, t.sack != nullptr) ==
+            DupAckAction::kFastRetransmit &&
+        !t.cc.sack_recovery()) {
       counters_.inc(Counter::kTcpExtTCPFastRetrans);
       if (before != CaState::kRecovery) counters_.inc(Counter::kTcpExtTCPRenoRecovery);
       t.want_rexmit_head = true;
       t.rexmit_at = Instant::infinite();  // re-armed from now after the retransmission
     }
   }
+  sack_after_ack(t, prior_ca, prior_acked, tag, prior_acked > 0);
+  // Everything sent is acknowledged: the scoreboard has nothing left to describe.
+  if (t.sack && t.snd_una == t.snd_max && !t.cc.sack_recovery()) t.sack.reset();
   if (!prior_packets && t.persist) ack_probe(t, current_mss(t), now);
   if (t.opt.keepalive) arm_keepalive(t, now);
   return Verdict::kContinue;

@@ -14,8 +14,11 @@
 //   5. want_ack          a pure ACK if nothing above carried one (every segment after the SYN
 //                        exchange carries ACK, so any segment clears the debt)
 // Sequence space: snd_nxt is where new transmission continues; after an RTO it goes back to
-// snd_una (go-back-N, as a NewReno sender without SACK does) and everything below snd_max is a
-// retransmission (Tcp RetransSegs; OutSegs counts the rest).
+// snd_una (go-back-N) and everything below snd_max is a retransmission (Tcp RetransSegs;
+// OutSegs counts the rest). With a SACK scoreboard (sack_recovery.cc) the go-back-N pass skips
+// SACKed ranges, the cwnd test uses RFC 6675's pipe instead of snd_nxt - snd_una, and in fast
+// recovery NextSeg() retransmits lost holes before new data (step 3 is then only the first
+// hole, RFC 6675 §5 step 4.3).
 //
 // Segments are built in the engine's scratch Packet and payload buffer and emitted into one
 // scratch byte buffer handed to PacketOutput: no allocation per segment.
@@ -98,7 +101,9 @@ void Engine::output(Tcb& t, Instant now) {
     t.want_rexmit_head = false;
     // One segment at snd_una, whatever the windows say (RFC 5681 §3.2 step 2, RFC 6298 §5.4).
     const uint32_t data_left = static_cast<uint32_t>(t.sq.end_seq() - t.snd_una);
-    const uint32_t len = std::min<uint32_t>(data_left, current_mss(t));
+    uint32_t len = std::min<uint32_t>(data_left, current_mss(t));
+    // With SACK only the hole below the first SACKed range (RFC 6675 §5 step 4.3).
+    if (t.sack) len = std::min<uint32_t>(len, t.sack->hole_end(t.snd_una, t.snd_max) - t.snd_una);
     const auto fin = t.sq.fin_seq();
     uint8_t flags = kAck;
     if (fin && t.snd_una + len == *fin && t.snd_max > *fin) flags |= kFin;
@@ -107,11 +112,17 @@ void Engine::output(Tcb& t, Instant now) {
       send_segment(t, flags, t.snd_una, len, now, /*retransmission=*/true);
       const SeqNum end = t.snd_una + len + ((flags & kFin) != 0 ? 1 : 0);
       if (t.snd_nxt < end) t.snd_nxt = end;
+      if (t.sack && t.cc.sack_recovery() && t.sack->high_rxt < end) t.sack->high_rxt = end;
       if (t.snd_max < t.snd_nxt) t.snd_max = t.snd_nxt;
     }
   }
 
-  if (can_send_data(t)) send_data(t, now);
+  if (can_send_data(t)) {
+    // RFC 6675 NextSeg(): lost holes first, then new data, then other unSACKed data.
+    sack_retransmit(t, now, /*rule3=*/false);
+    send_data(t, now);
+    sack_retransmit(t, now, /*rule3=*/true);
+  }
 
   // A pure ACK carries the highest sequence number sent (Linux's snd_nxt, which an RTO never
   // moves back): the peer has seen it, so the ACK is acceptable there.
@@ -122,10 +133,11 @@ void Engine::output(Tcb& t, Instant now) {
 namespace {
 
 // The next segment send_data() may send from `nxt` (sml: end of the last small segment sent,
-// for Nagle), or nothing; *cwnd_limited says whether cwnd is what refused it. Pure in the Tcb
+// for Nagle; pipe: the data in flight — RFC 6675's pipe with SACK, which leaves out SACKed
+// and lost data), or nothing; *cwnd_limited says whether cwnd is what refused it. Pure in the Tcb
 // so that send_data() can look one segment ahead: PSH goes on the last segment of a burst cut
 // by cwnd, which is only known once the next one is refused.
-std::optional<DataSegment> next_data_segment(const Tcb& t, SeqNum nxt, SeqNum sml,
+std::optional<DataSegment> next_data_segment(const Tcb& t, SeqNum nxt, SeqNum sml, uint32_t pipe,
                                              uint64_t cwnd_bytes, uint32_t mss,
                                              bool* cwnd_limited) {
   *cwnd_limited = false;
@@ -145,7 +157,7 @@ std::optional<DataSegment> next_data_segment(const Tcb& t, SeqNum nxt, SeqNum sm
   // cwnd like Linux's tcp_xmit_retransmit_queue().
   const bool one_segment_fin =
       fin.has_value() && unsent <= mss && room > unsent && nxt >= t.snd_max;
-  if (!one_segment_fin && static_cast<uint32_t>(nxt - t.snd_una) >= cwnd_bytes) {
+  if (!one_segment_fin && pipe >= cwnd_bytes) {
     *cwnd_limited = true;
     return std::nullopt;
   }
@@ -155,6 +167,10 @@ std::optional<DataSegment> next_data_segment(const Tcb& t, SeqNum nxt, SeqNum sm
     return DataSegment{.len = 0, .fin = true};
   }
   uint32_t len = std::min(unsent, mss);
+  if (t.sack && nxt < t.snd_max) {
+    // Go-back-N with SACK resends one hole at a time, never the SACKed data after it.
+    len = std::min<uint32_t>(len, t.sack->hole_end(nxt, t.snd_max) - nxt);
+  }
   if (room == 0) return std::nullopt;  // zero window: the persist timer takes over
   if (room < len) {
     // Sender SWS avoidance (RFC 9293 §3.8.6.2.1): a window-limited piece only when it is
@@ -191,14 +207,26 @@ bool Engine::send_data(Tcb& t, Instant now) {
   bool sent = false;
   const uint32_t mss = current_mss(t);
   const uint64_t cwnd_bytes = uint64_t{t.cc.cwnd()} * t.snd_mss;
+  // Go-back-N after an RTO skips what the peer SACKed (Linux tcp_enter_loss() keeps those
+  // skbs marked).
+  const auto skip_sacked = [&t](SeqNum nxt) {
+    if (!t.sack || nxt >= t.snd_max) return nxt;
+    return wire::seq_min(t.sack->skip_sacked(nxt), t.snd_max);
+  };
   bool cwnd_limited = false;
-  auto seg = next_data_segment(t, t.snd_nxt, t.snd_sml, cwnd_bytes, mss, &cwnd_limited);
+  t.snd_nxt = skip_sacked(t.snd_nxt);
+  auto seg =
+      next_data_segment(t, t.snd_nxt, t.snd_sml, pipe_bytes(t), cwnd_bytes, mss, &cwnd_limited);
   while (seg) {
     const uint32_t len = seg->len;
     const SeqNum end = t.snd_nxt + len + (seg->fin ? 1 : 0);
     const SeqNum sml = len > 0 && len < mss ? t.snd_nxt + len : t.snd_sml;
-    const auto next = next_data_segment(t, end, sml, cwnd_bytes, mss, &cwnd_limited);
     if (len > 0) {
+      // Look one segment ahead, only to place PSH: would cwnd refuse the next one? (The pipe
+      // grows by what this segment adds; the real decision is taken afresh below.)
+      const uint32_t pipe_after = pipe_bytes(t) + static_cast<uint32_t>(end - t.snd_nxt);
+      const auto next =
+          next_data_segment(t, skip_sacked(end), sml, pipe_after, cwnd_bytes, mss, &cwnd_limited);
       uint8_t flags = kAck;
       if ((!next.has_value() && cwnd_limited) || t.snd_nxt + len == t.sq.end_seq()) {
         flags |= kPsh;
@@ -220,7 +248,8 @@ bool Engine::send_data(Tcb& t, Instant now) {
     t.snd_nxt = end;
     if (t.snd_max < t.snd_nxt) t.snd_max = t.snd_nxt;
     sent = true;
-    seg = next;
+    t.snd_nxt = skip_sacked(t.snd_nxt);
+    seg = next_data_segment(t, t.snd_nxt, t.snd_sml, pipe_bytes(t), cwnd_bytes, mss, &cwnd_limited);
   }
   return sent;
 }
@@ -359,6 +388,8 @@ void Engine::send_segment(Tcb& t, uint8_t flags, SeqNum seq, uint32_t len, Insta
   }
   transmit(p, &t, now);
 
+  // PRR's prr_out (Linux tcp_event_new_data_sent() / tcp_retransmit_skb()).
+  if (len > 0 && t.sack && t.cc.sack_recovery()) ++t.sack->prr.prr_out;
   if (retransmission) {
     ++t.total_retrans;  // Linux __tcp_retransmit_skb(): tp->total_retrans += segs
     counters_.inc(Counter::kTcpRetransSegs);

@@ -20,9 +20,10 @@
 // including its table entry): the queues hold no heap while empty (ByteRing is lazy) and give
 // it back when the connection goes idle (timers.cc), the table entry is the intrusive
 // `hash_next` pointer plus one bucket slot, the per-socket options are packed, flags are
-// one-bit fields and members ordered so the layout has no inner holes: 440 bytes, 4 of them tail
-// padding (a 440-byte glibc block). engine_memory_test prints sizeof(Tcb); bench/tcp_memory_bench
-// measures the heap per connection.
+// one-bit fields and members ordered so the layout has no inner holes: 448 bytes, 4 of them tail
+// padding (440 before the SACK scoreboard pointer; the scoreboard itself, 148 bytes, exists only
+// while SACKed data is outstanding). engine_memory_test prints sizeof(Tcb);
+// bench/tcp_memory_bench measures the heap per connection.
 //
 // Single-threaded like the rest of the core.
 #pragma once
@@ -30,11 +31,13 @@
 #include <synack/time.h>
 
 #include <cstdint>
+#include <memory>
 
 #include "stack/timer_wheel.h"
 #include "tcp/congestion/congestion_control.h"
 #include "tcp/recv_queue.h"
 #include "tcp/rtt.h"
+#include "tcp/sack_scoreboard.h"
 #include "tcp/send_queue.h"
 #include "tcp/state.h"
 #include "wire/ipv4_address.h"
@@ -180,6 +183,9 @@ class Tcb : public stack::TimerEntry {
   RttEstimator rtt;
   SendQueue sq;
   RecvQueue rq;
+  // What the peer's SACK blocks said about our outstanding data (RFC 6675 recovery); null
+  // until the first valid block, freed when everything sent is acknowledged.
+  std::unique_ptr<SackScoreboard> sack;
 
   // --- derived helpers -----------------------------------------------------------------------
   [[nodiscard]] SeqNum rcv_nxt() const { return rq.rcv_nxt(); }
@@ -192,5 +198,13 @@ class Tcb : public stack::TimerEntry {
   [[nodiscard]] uint32_t in_flight() const { return static_cast<uint32_t>(snd_nxt - snd_una); }
   [[nodiscard]] bool has_unacked() const { return snd_max != snd_una; }
 };
+
+// How the SACK scoreboard counts lost and retransmitted data in the connection's congestion
+// state (sack_scoreboard.h Flight): RFC 6675 recovery, after an RTO (Loss), or neither.
+[[nodiscard]] inline SackScoreboard::Mode sack_mode(const Tcb& t) {
+  if (t.cc.sack_recovery()) return SackScoreboard::Mode::kRecovery;
+  if (t.cc.state() == CaState::kLoss) return SackScoreboard::Mode::kLoss;
+  return SackScoreboard::Mode::kOpen;
+}
 
 }  // namespace synack::tcp

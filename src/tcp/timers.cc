@@ -221,11 +221,18 @@ void Engine::on_rexmit_timer(Tcb& t, Instant now) {
   counters_.inc(Counter::kTcpExtTCPTimeouts);
   if (t.retransmits == 0 && kind == RtoSocketKind::kSynchronized) t.retrans_stamp = now;
   if (kind == RtoSocketKind::kSynchronized) {
-    if (t.cc.state() == CaState::kRecovery) counters_.inc(Counter::kTcpExtTCPRenoFailures);
-    if (t.cc.state() == CaState::kLoss) counters_.inc(Counter::kTcpExtTCPLossFailures);
+    if (t.cc.sack_recovery()) {
+      counters_.inc(Counter::kTcpExtTCPSackRecoveryFail);  // Linux tcp_retransmit_timer()
+    } else if (t.cc.state() == CaState::kRecovery) {
+      counters_.inc(Counter::kTcpExtTCPRenoFailures);
+    } else if (t.cc.state() == CaState::kLoss) {
+      counters_.inc(Counter::kTcpExtTCPLossFailures);
+    } else if (t.sack && (t.cc.state() == CaState::kDisorder || !t.sack->empty())) {
+      counters_.inc(Counter::kTcpExtTCPSackFailures);
+    }
     const uint32_t flight = (t.in_flight() + t.snd_mss - 1) / t.snd_mss;
     t.cc.on_rto(t.snd_una, t.snd_max, flight, t.retransmits != 0);
-    t.snd_nxt = t.snd_una;  // go back N
+    t.snd_nxt = t.snd_una;  // go back N (output() skips SACKed ranges)
     t.want_rexmit_head = true;
   } else {
     t.want_syn = true;

@@ -57,13 +57,19 @@ AckAction CongestionControl::on_ack(const AckSample& ack) {
   switch (state_) {
     case CaState::kRecovery:
       if (ack.ack > recover_) {
-        // Full acknowledgment (RFC 6582 §3.2 step 6, first option).
-        window_.cwnd = std::min(window_.ssthresh, std::max<uint32_t>(ack.flight_size, 1) + 1);
+        // Full acknowledgment. SACK: Linux tcp_end_cwnd_reduction(), cwnd = ssthresh. NewReno:
+        // RFC 6582 §3.2 step 6, first option.
+        window_.cwnd = sack_recovery_
+                           ? window_.ssthresh
+                           : std::min(window_.ssthresh, std::max<uint32_t>(ack.flight_size, 1) + 1);
         window_.cwnd_cnt = 0;
         state_ = CaState::kOpen;
         dupacks_ = 0;
+        sack_recovery_ = false;
         return AckAction::kNone;
       }
+      // SACK (RFC 6675): holes are chosen by the scoreboard and the window by PRR.
+      if (sack_recovery_) return AckAction::kNone;
       // Partial acknowledgment (step 5): deflate by what left the network, add back one
       // segment if at least one was acked, so about ssthresh stays in flight.
       window_.cwnd -= std::min(window_.cwnd, ack.acked_segments);
@@ -86,11 +92,11 @@ AckAction CongestionControl::on_ack(const AckSample& ack) {
 }
 
 DupAckAction CongestionControl::on_dupack(wire::SeqNum ack, wire::SeqNum snd_max,
-                                          uint32_t flight_size) {
+                                          uint32_t flight_size, bool sack) {
   switch (state_) {
     case CaState::kRecovery:
       ++dupacks_;
-      ++window_.cwnd;  // step 4: one more segment has left the network
+      if (!sack_recovery_) ++window_.cwnd;  // step 4: one more segment has left the network
       return DupAckAction::kNone;
     case CaState::kLoss:
       // Still repairing after a timeout; ack <= recover here, so no fast retransmit.
@@ -102,16 +108,38 @@ DupAckAction CongestionControl::on_dupack(wire::SeqNum ack, wire::SeqNum snd_max
   }
   ++dupacks_;
   state_ = CaState::kDisorder;
+  // With SACK, Linux counts SACKed segments, not duplicate ACKs (tcp_time_to_recover():
+  // sacked_out + 1 > reordering): the engine enters through on_sack_loss().
+  if (sack) return DupAckAction::kNone;
   if (dupacks_ != kDupAckThreshold) return DupAckAction::kNone;
   // Step 1: only if the ACK covers more than recover, so one loss event (or the losses an RTO
   // already handled) does not cut the window twice.
-  if (!(ack > recover_)) return DupAckAction::kNone;
+  if (!enter_recovery(ack, snd_max, flight_size, sack)) return DupAckAction::kNone;
+  return DupAckAction::kFastRetransmit;
+}
+
+bool CongestionControl::on_sack_loss(wire::SeqNum ack, wire::SeqNum snd_max, uint32_t flight_size) {
+  if (state_ != CaState::kOpen && state_ != CaState::kDisorder) return false;
+  return enter_recovery(ack, snd_max, flight_size, true);
+}
+
+bool CongestionControl::enter_recovery(wire::SeqNum ack, wire::SeqNum snd_max, uint32_t flight_size,
+                                       bool sack) {
+  // RFC 6582 §3.2 step 1 / RFC 6675 §5 step 4.1: only if the ACK covers more than recover.
+  if (!(ack > recover_)) return false;
   window_.ssthresh = ssthresh_after_loss(flight_size);
   recover_ = snd_max - 1;
-  window_.cwnd = window_.ssthresh + kDupAckThreshold;
+  // NewReno inflates by the three segments that left (step 2); with SACK the pipe estimate
+  // already knows, and PRR sets the window ACK by ACK from here (set_recovery_cwnd()).
+  if (!sack) window_.cwnd = window_.ssthresh + kDupAckThreshold;
   window_.cwnd_cnt = 0;
   state_ = CaState::kRecovery;
-  return DupAckAction::kFastRetransmit;
+  sack_recovery_ = sack;
+  return true;
+}
+
+void CongestionControl::set_recovery_cwnd(uint32_t cwnd) {
+  window_.cwnd = std::max<uint32_t>(cwnd, 1);
 }
 
 void CongestionControl::on_rto(wire::SeqNum snd_una, wire::SeqNum snd_max, uint32_t flight_size,
@@ -125,6 +153,7 @@ void CongestionControl::on_rto(wire::SeqNum snd_una, wire::SeqNum snd_max, uint3
   dupacks_ = 0;
   recover_ = snd_max - 1;
   state_ = CaState::kLoss;
+  sack_recovery_ = false;
 }
 
 }  // namespace synack::tcp

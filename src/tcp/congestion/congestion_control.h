@@ -28,9 +28,18 @@
 // an episode: not when the RTO hits during fast recovery (already reduced) and not when it
 // repeats with no ACK progress in between (RFC 5681 §3.1 "ssthresh held constant"); in Loss
 // the window grows again by slow start.
+// With SACK (the engine holds a scoreboard, tcp/sack_scoreboard.h) recovery is RFC 6675's
+// instead: entered when the scoreboard says the first unacknowledged segment is lost — three
+// segments SACKed above it, Linux tcp_time_to_recover(); duplicate ACKs alone do not count
+// (on_sack_loss()); ssthresh and `recover` as above but no
+// window inflation or partial-ACK deflation — the engine sends by pipe < cwnd (NextSeg: lost
+// holes, then new data, then other unSACKed data) and sets cwnd on every ACK with Proportional
+// Rate Reduction (RFC 6937, Linux tcp_cwnd_reduction(), set_recovery_cwnd()); the full ACK
+// leaves cwnd = ssthresh (Linux tcp_end_cwnd_reduction()).
 // Not modelled here (engine or later work): limited transmit (RFC 3042), undo of spurious
-// reductions (DSACK/Eifel, Linux undo_marker), PRR (RFC 6937, which Linux uses in place of
-// window inflation), SACK-based recovery (RFC 6675), cwnd restart after idle (RFC 7661).
+// reductions (DSACK/Eifel, Linux undo_marker), RACK-TLP (RFC 8985, Linux's default loss
+// detection with SACK; synack uses RFC 6675's DupThresh rule), lost-retransmission detection
+// (a lost retransmission costs an RTO), cwnd restart after idle (RFC 7661).
 //
 // Single-threaded like the rest of the core.
 #pragma once
@@ -83,8 +92,17 @@ class CongestionControl {
   // A duplicate ACK as RFC 5681 §2 defines it (the engine decides that). `ack` is its ACK
   // field (= snd_una), snd_max the highest sequence number sent + 1, flight_size the segments
   // outstanding.
-  [[nodiscard]] DupAckAction on_dupack(wire::SeqNum ack, wire::SeqNum snd_max,
-                                       uint32_t flight_size);
+  // `sack`: the engine keeps a SACK scoreboard. Duplicate ACKs are then only counted (Linux
+  // enters recovery on SACKed segments, on_sack_loss()) and recovery does not inflate the
+  // window: the engine sets it with set_recovery_cwnd() (PRR).
+  [[nodiscard]] DupAckAction on_dupack(wire::SeqNum ack, wire::SeqNum snd_max, uint32_t flight_size,
+                                       bool sack = false);
+  // RFC 6675 §5 (Linux tcp_time_to_recover()): the scoreboard says the first unacknowledged
+  // segment is lost (IsLost) before three duplicate ACKs arrived. Enters SACK recovery exactly
+  // as the 3rd duplicate ACK would; true if it did (the engine then fast-retransmits).
+  [[nodiscard]] bool on_sack_loss(wire::SeqNum ack, wire::SeqNum snd_max, uint32_t flight_size);
+  // PRR (RFC 6937, Linux tcp_cwnd_reduction()) computed by the engine, during SACK recovery.
+  void set_recovery_cwnd(uint32_t cwnd);
   // The retransmission timer fired and the engine is about to retransmit. `repeated_timeout`:
   // an earlier timeout of this episode had no ACK progress since (Linux icsk_retransmits != 0).
   void on_rto(wire::SeqNum snd_una, wire::SeqNum snd_max, uint32_t flight_size,
@@ -96,6 +114,8 @@ class CongestionControl {
   [[nodiscard]] CaState state() const { return state_; }
   [[nodiscard]] uint32_t dupacks() const { return dupacks_; }
   [[nodiscard]] wire::SeqNum recover() const { return recover_; }
+  // In fast recovery driven by a SACK scoreboard (RFC 6675) rather than NewReno.
+  [[nodiscard]] bool sack_recovery() const { return sack_recovery_; }
   [[nodiscard]] const CongestionWindow& window() const { return window_; }
   [[nodiscard]] CongestionAlgorithm algorithm() const;
 
@@ -105,10 +125,12 @@ class CongestionControl {
   [[nodiscard]] static Algorithm make_algorithm(CongestionAlgorithm a);
   void grow(const AckSample& ack);
   [[nodiscard]] uint32_t ssthresh_after_loss(uint32_t flight_size) const;
+  bool enter_recovery(wire::SeqNum ack, wire::SeqNum snd_max, uint32_t flight_size, bool sack);
 
   CongestionWindow window_;
   Algorithm algo_;
   CaState state_ = CaState::kOpen;
+  bool sack_recovery_ = false;
   uint32_t dupacks_ = 0;
   wire::SeqNum recover_;
 };

@@ -26,6 +26,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -78,6 +80,8 @@ struct Opts {
   std::optional<Ts> ts = std::nullopt;
   std::optional<uint8_t> wscale = std::nullopt;
   std::optional<wire::FastOpenCookie> tfo = std::nullopt;  // Fast Open option (len 0: request)
+  // SACK blocks the peer sends, {left, right} relative to the stack's ISN (inject only).
+  std::vector<std::pair<uint32_t, uint32_t>> sack = {};
 };
 
 struct SegSpec {
@@ -111,6 +115,8 @@ inline std::string to_string(const Opts& o) {
   if (o.ts) item(fmt::format("TS val {} ecr {}", o.ts->val.str(), o.ts->ecr.str()));
   if (o.wscale) item(fmt::format("wscale {}", *o.wscale));
   if (o.tfo) item(fmt::format("tfo cookie len {}", o.tfo->len));
+  for (const auto& [l, r] : o.sack)
+    item(fmt::format("sack {}:{}", l, r));
   return s.empty() ? "none" : s;
 }
 

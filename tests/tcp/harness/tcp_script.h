@@ -638,6 +638,11 @@ class TcpScript : public ::testing::Test {
     o.sack_permitted = spec->sack_ok;
     o.window_scale = spec->wscale;
     o.fast_open = spec->tfo;
+    for (const auto& [l, r] : spec->sack) {
+      if (o.sack_block_count == wire::TcpOptions::kMaxSackBlocks) break;
+      o.sack_blocks[o.sack_block_count++] =
+          wire::SackBlock{wire::SeqNum{stack_isn_ + l}, wire::SeqNum{stack_isn_ + r}};
+    }
     if (spec->ts) {
       o.timestamps = wire::Timestamps{.val = spec->ts->val.value_or(peer_clock_ms()),
                                       .ecr = spec->ts->ecr.value_or(stack_tsval_)};
