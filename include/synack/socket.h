@@ -93,6 +93,8 @@ class Sockets {
   int accept(int fd, sockaddr* addr, socklen_t* addrlen);
   int accept4(int fd, sockaddr* addr, socklen_t* addrlen, int flags);
   int connect(int fd, const sockaddr* addr, socklen_t addrlen);
+  int getsockname(int fd, sockaddr* addr, socklen_t* addrlen);
+  int getpeername(int fd, sockaddr* addr, socklen_t* addrlen);
 
   ssize_t read(int fd, void* buf, size_t count);
   ssize_t readv(int fd, const iovec* iov, int iovcnt);

@@ -555,6 +555,12 @@ int Sockets::accept4(int fd, sockaddr* addr, socklen_t* addrlen, int flags) {
 int Sockets::connect(int fd, const sockaddr* addr, socklen_t addrlen) {
   return static_cast<int>(call(*impl_, [&] { return impl_->connect(fd, addr, addrlen); }));
 }
+int Sockets::getsockname(int fd, sockaddr* addr, socklen_t* addrlen) {
+  return static_cast<int>(call(*impl_, [&] { return impl_->getname(fd, addr, addrlen, false); }));
+}
+int Sockets::getpeername(int fd, sockaddr* addr, socklen_t* addrlen) {
+  return static_cast<int>(call(*impl_, [&] { return impl_->getname(fd, addr, addrlen, true); }));
+}
 
 ssize_t Sockets::read(int fd, void* buf, size_t count) {
   return call(*impl_, [&] { return impl_->read(fd, buf, count); });

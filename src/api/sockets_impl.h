@@ -81,6 +81,8 @@ class SocketsImpl {
   long listen(int fd, int backlog);
   long accept4(int fd, sockaddr* addr, socklen_t* addrlen, int flags);
   long connect(int fd, const sockaddr* addr, socklen_t addrlen);
+  // getsockname() (peer false) and getpeername() (socket_names.cc).
+  long getname(int fd, sockaddr* addr, socklen_t* len, bool peer);
   long recv_iov(int fd, const iovec* iov, size_t iovcnt, int flags);
   long send_iov(int fd, const iovec* iov, size_t iovcnt, int flags);
   // sendto()/sendmsg() with MSG_FASTOPEN (send_fastopen.cc).
