@@ -77,7 +77,12 @@ std::string Ladder::describe(std::span<const uint8_t> packet, Row& row) {
   s += fmt::format(" win {} len {}", t.window, t.payload.size());
   if (t.has(kSyn)) s += " " + syn_options(t.options);
   last_retransmission_ = false;
-  if (t.seq_len() > 0) last_retransmission_ = !seen_.emplace(me, t.seq.raw()).second;
+  // A SYN+ACK repeats its own SYN's sequence number in a simultaneous open (RFC 9293 §3.5,
+  // Figure 8): it is the first SYN+ACK, not a retransmission, so SYN+ACKs are tracked apart.
+  const bool synack = t.has(kSyn) && t.has(kAck);
+  if (t.seq_len() > 0) {
+    last_retransmission_ = !seen_.emplace(me * 2 + (synack ? 1 : 0), t.seq.raw()).second;
+  }
   return s;
 }
 

@@ -138,8 +138,9 @@ class Ladder final : public link::LinkObserver {
   std::string left_title_;
   std::string right_title_;
   LadderOptions options_;
-  std::optional<uint32_t> isn_[2];           // [0] left's ISN, [1] right's
-  std::set<std::pair<int, uint32_t>> seen_;  // (side, first seq) of segments with seq space
+  std::optional<uint32_t> isn_[2];  // [0] left's ISN, [1] right's
+  // (side * 2 + is SYN+ACK, first seq) of segments with sequence space
+  std::set<std::pair<int, uint32_t>> seen_;
   bool last_retransmission_ = false;
   std::optional<Row> pending_;
   std::optional<HeldState> held_[2];  // states not yet placed, per side

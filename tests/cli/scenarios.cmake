@@ -219,3 +219,10 @@ set_tests_properties(cli.sim.tw-recycle-nat_tshark PROPERTIES SKIP_RETURN_CODE 7
 add_test(NAME cli.sim.tw-recycle-nat_svg COMMAND sh -c
   "${synack} sim run tw-recycle-nat --quiet --svg tw-recycle-nat.svg >/dev/null && grep -q '</svg>' tw-recycle-nat.svg"
   WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
+# In a simultaneous open each SYN+ACK repeats its own SYN's sequence number; the ladder must
+# not mark it as a retransmission (it is the first SYN+ACK).
+add_test(NAME cli.sim.simultaneous_open_synack_not_retransmission
+         COMMAND ${synack} sim run simultaneous-open)
+set_tests_properties(cli.sim.simultaneous_open_synack_not_retransmission PROPERTIES
+  PASS_REGULAR_EXPRESSION "SYN-RECEIVED \\|-- \\[S\\.\\] seq 0 ack 1"
+  FAIL_REGULAR_EXPRESSION "retransmission")
