@@ -126,8 +126,7 @@ int run_scenario(const SimRunOptions& o) {
     }
     fmt::print("settings : {}\n", changed.empty() ? "Linux defaults (see 'synack sysctl -a')"
                                                   : changed + " (the rest Linux defaults)");
-    fmt::print("link     : client 10.0.0.1 <-> server 10.0.0.2:80, 10 ms one way\n\n{}\n",
-               outcome.report);
+    fmt::print("link     : {}\n\n{}\n", scenario->link, outcome.report);
   }
   if (!observer.text().empty()) fmt::print("{}\n", observer.text());
   fmt::print("outcome  : {}\n", line);

@@ -226,3 +226,6 @@ add_test(NAME cli.sim.simultaneous_open_synack_not_retransmission
 set_tests_properties(cli.sim.simultaneous_open_synack_not_retransmission PROPERTIES
   PASS_REGULAR_EXPRESSION "SYN-RECEIVED \\|-- \\[S\\.\\] seq 0 ack 1"
   FAIL_REGULAR_EXPRESSION "retransmission")
+# Scenarios off the Rig describe their own hosts in the header's link line.
+synack_expect(cli.sim.tw_recycle_nat_link 0 "^link +: clients A 192\\.168\\.1\\.10 and B 192\\.168\\.1\\.11 -> NAT"
+              sim run tw-recycle-nat)

@@ -138,6 +138,7 @@ const Scenario& port_exhaustion_more_addresses() {
           "before connect() is even called.",
       .default_sysctls = kDefaults,
       .run = run,
+      .link = "client 10.0.0.1 and 10.0.0.3 <-> server 10.0.0.2:80, 10 ms one way",
   };
   return kScenario;
 }

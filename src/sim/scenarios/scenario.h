@@ -84,6 +84,9 @@ struct Scenario {
   // Settings the story needs, applied before the user's --sysctl/--sysctl-file (which win).
   std::span<const std::pair<std::string_view, std::string_view>> default_sysctls;
   Outcome (*run)(const RunContext& ctx);
+  // The "link" line of `synack sim run`: the hosts and path, for scenarios not on the Rig's
+  // one client and one server.
+  std::string_view link = "client 10.0.0.1 <-> server 10.0.0.2:80, 10 ms one way";
 };
 
 // Every scenario, in the order `synack sim list` prints them.

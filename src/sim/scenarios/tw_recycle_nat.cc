@@ -658,6 +658,9 @@ const Scenario& tw_recycle_nat() {
           "connects every time in one round trip.",
       .default_sysctls = {},
       .run = run,
+      .link =
+          "clients A 192.168.1.10 and B 192.168.1.11 -> NAT 203.0.113.7 <-> server "
+          "198.51.100.80:80, 10 ms one way",
   };
   return kScenario;
 }
