@@ -200,10 +200,8 @@ TEST_F(ConformanceSackRecovery, LostRetransmissionsRtoGoBackNSkipsSackedData) {
   expect(fired, data(2));
   EXPECT_EQ(tcb(s).cc.state(), tcp::CaState::kLoss);
   // Its ACK (cwnd 2 by slow start): seg 4, then nothing — 5..10 are SACKed.
-  inject(fired + 50_ms, {.flags = ack,
-                         .seq = 1,
-                         .ack = seg(4),
-                         .options = Opts{.sack = {{seg(5), seg(11)}}}});
+  inject(fired + 50_ms,
+         {.flags = ack, .seq = 1, .ack = seg(4), .options = Opts{.sack = {{seg(5), seg(11)}}}});
   expect(fired + 50_ms, data(4));
   inject(fired + 100_ms, {.flags = ack, .seq = 1, .ack = seg(11)});
   expect_nothing_until(at(10_s));
