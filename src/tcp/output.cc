@@ -281,11 +281,12 @@ uint32_t align_up(uint32_t v, uint32_t unit) {
 
 }  // namespace
 
-// Invariant (what makes "in-window data is never dropped" true): the right edge we advertise,
-// rcv_wup + rcv_wnd, never lies beyond what the receive queue can hold, rq.right_edge().
-// Linux gets the same guarantee differently: its window is about half of sk_rcvbuf, and the
-// other half (reserved for per-skb overhead) absorbs the few bytes its ALIGN() roundings add;
-// our RecvQueue holds exactly the window, so every rounding here stays inside rq.window().
+// Invariant (what makes "in-window data is never dropped" true): no right edge we offer,
+// rcv_wup + rcv_wnd, lies beyond what the receive queue can hold, rq.right_edge(), and that
+// queue edge never moves left (the reader only advances it). Linux gets the same guarantee
+// differently: its window is about half of sk_rcvbuf, and the other half (reserved for per-skb
+// overhead) absorbs the few bytes its ALIGN() roundings add; our RecvQueue holds exactly the
+// window, so every rounding of the window field stays inside rq.window().
 uint32_t Engine::free_space_window(const Tcb& t) const {
   // Linux __tcp_select_window(): the free receive space, capped by rcv_ssthresh (which grows
   // as data arrives, tcp_grow_window()); when the buffer is more than half full the space is
@@ -313,8 +314,12 @@ uint16_t Engine::select_window(Tcb& t) {
   // Linux tcp_select_window(): never shrink the right edge already offered (RFC 9293
   // §3.8.6.2.2) — the old window, aligned up to the scale unit so the field can express it.
   // Unlike Linux, the alignment may not carry the edge past the queue (invariant above): when
-  // it would, the edge is rounded down instead, a retreat of less than one scale unit that
-  // only happens while the buffer is full to within that unit. Records rcv_wnd/rcv_wup.
+  // it would, the field is rounded down instead, less than one scale unit short of the edge
+  // already offered. That edge still holds for what the peer sends (rcv_wnd keeps it, so
+  // tcp_sequence() accepts up to it and the queue has room for it): a peer that used the
+  // window it was given must not see its data, or the ACKs riding at its snd_nxt, refused as
+  // out of window (RFC 7323 Appendix F; with the edge refused, a peer filling our window
+  // stalled until its zero-window probe carried an acceptable sequence number).
   const uint32_t cur = t.receive_window();
   const uint32_t unit = uint32_t{1} << t.rcv_wscale;
   uint32_t nw = free_space_window(t);
@@ -326,15 +331,15 @@ uint16_t Engine::select_window(Tcb& t) {
   }
   const uint32_t max_field = uint32_t{65535} << t.rcv_wscale;
   nw = std::min(nw, max_field);
-  const bool was_zero = t.rcv_wnd == 0;
-  t.rcv_wnd = nw;
-  t.rcv_wup = t.rcv_nxt();
   const auto field = static_cast<uint16_t>(nw >> t.rcv_wscale);
+  t.rcv_wnd = std::max(nw, cur);
+  t.rcv_wup = t.rcv_nxt();
   if (field == 0) {
-    if (!was_zero) counters_.inc(Counter::kTcpExtTCPToZeroWindowAdv);
-  } else if (was_zero) {
+    if (!t.zero_window_sent) counters_.inc(Counter::kTcpExtTCPToZeroWindowAdv);
+  } else if (t.zero_window_sent) {
     counters_.inc(Counter::kTcpExtTCPFromZeroWindowAdv);
   }
+  t.zero_window_sent = field == 0;
   return field;
 }
 

@@ -103,8 +103,11 @@ class Tcb : public stack::TimerEntry {
 
   // --- receive sequence space ------------------------------------------------------------------
   SeqNum irs;
-  SeqNum rcv_wup;             // rcv_nxt when the window was last advertised (Linux rcv_wup)
-  uint32_t rcv_wnd = 0;       // window advertised at rcv_wup, in bytes (Linux rcv_wnd)
+  SeqNum rcv_wup;  // rcv_nxt when the window was last advertised (Linux rcv_wup)
+  // Window at rcv_wup, in bytes (Linux rcv_wnd): what the last window field said, or up to one
+  // scale unit more when the field had to round down short of an edge already offered
+  // (Engine::select_window()); segments are accepted up to rcv_wup + rcv_wnd.
+  uint32_t rcv_wnd = 0;
   uint32_t rcv_ssthresh = 0;  // how far the advertised window may grow now (Linux)
   uint32_t window_clamp = 0;  // largest window we ever advertise
 
@@ -164,6 +167,7 @@ class Tcb : public stack::TimerEntry {
   bool fastopen_syn : 1 = false;
   bool fastopen_exp : 1 = false;
   bool fastopen_syn_data : 1 = false;
+  bool zero_window_sent : 1 = false;  // our last window field was 0 (To/FromZeroWindowAdv)
 
   CongestionControl cc{CongestionAlgorithm::kNewReno, SeqNum{0}};
   TcbOptions opt;

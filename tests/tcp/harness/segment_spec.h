@@ -178,6 +178,14 @@ inline std::string mismatch(const SegSpec& want, const wire::TcpSegment& actual,
     if (o.sack_ok != a.sack_permitted) add("sackOK option differs");
     if (o.wscale != a.window_scale) add("wscale option differs");
     if (o.tfo != a.fast_open) add("Fast Open option differs");
+    // SACK blocks (relative to the peer's ISN) are compared only when the test states them.
+    if (!o.sack.empty()) {
+      std::vector<std::pair<uint32_t, uint32_t>> got;
+      for (uint8_t i = 0; i < a.sack_block_count; ++i)
+        got.emplace_back(a.sack_blocks[i].left.raw() - b.ack_base,
+                         a.sack_blocks[i].right.raw() - b.ack_base);
+      if (got != o.sack) add("SACK blocks differ");
+    }
     if (o.ts.has_value() != a.timestamps.has_value()) {
       add("timestamps option present/absent differs");
     } else if (o.ts) {
