@@ -112,7 +112,10 @@ void Engine::output(Tcb& t, Instant now) {
       send_segment(t, flags, t.snd_una, len, now, /*retransmission=*/true);
       const SeqNum end = t.snd_una + len + ((flags & kFin) != 0 ? 1 : 0);
       if (t.snd_nxt < end) t.snd_nxt = end;
-      if (t.sack && t.cc.sack_recovery() && t.sack->high_rxt < end) t.sack->high_rxt = end;
+      if (t.sack && t.cc.sack_recovery()) {
+        if (t.sack->high_rxt < end) t.sack->high_rxt = end;
+        t.sack->note_retransmit(t.snd_una, t.snd_max);
+      }
       if (t.snd_max < t.snd_nxt) t.snd_max = t.snd_nxt;
     }
   }

@@ -16,7 +16,8 @@
 //   sack_retransmit()  RFC 6675 NextSeg(): rule 1 (the first lost unSACKed hole above HighRxt)
 //                      before new data, rule 3 (an unSACKed hole not yet deemed lost, below the
 //                      highest SACKed byte — not the unSACKed tail) after new data could not
-//                      go; each segment while pipe < cwnd.
+//                      go; each segment while pipe < cwnd. Lost retransmissions of the head
+//                      are sent again (SackScoreboard::retransmit_lost()).
 // After an RTO (Loss) the go-back-N pass in output.cc skips SACKed ranges (Linux
 // tcp_enter_loss() keeps SACKed skbs marked). Without a scoreboard — the peer did not offer
 // SACK, or has sent no block yet — every function here is a no-op and NewReno runs unchanged.
@@ -112,6 +113,12 @@ void Engine::sack_after_ack(Tcb& t, CaState before, uint32_t acked_bytes, const 
     t.rexmit_at = Instant::infinite();  // re-armed from now after the retransmission
     sb.high_rxt = t.snd_una;
     sb.prr = PrrState{.prior_cwnd = t.cc.cwnd(), .prr_delivered = 0, .prr_out = 0};
+    sb.forget_retransmits();
+  } else if (sb.retransmit_lost(t.snd_una, t.snd_max, mss)) {
+    // The head's retransmission was lost as well (sack_scoreboard.h): send it again now
+    // rather than wait for the RTO.
+    counters_.inc(Counter::kTcpExtTCPLostRetransmit);
+    t.want_rexmit_head = true;
   }
   // PRR (RFC 6937 §3, Linux tcp_cwnd_reduction()), in segments.
   const uint32_t newly_acked = acked_bytes > tag.acked_sacked ? acked_bytes - tag.acked_sacked : 0;
@@ -167,6 +174,7 @@ void Engine::sack_retransmit(Tcb& t, Instant now, bool rule3) {
     if (t.rtt_timing && t.rtt_seq > from) t.rtt_timing = false;  // Karn
     send_segment(t, fin_here ? (kAck | kFin) : kAck, from, len, now, /*retransmission=*/true);
     counters_.inc(Counter::kTcpExtTCPFastRetrans);
+    sb.note_retransmit(from, t.snd_max);
     sb.high_rxt = from + len + (fin_here ? 1 : 0);
     if (!lost) return;  // rule 3: one segment per opportunity
   }

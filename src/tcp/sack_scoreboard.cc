@@ -63,6 +63,31 @@ void SackScoreboard::advance(SeqNum una) {
   erase(0, drop);
   if (count_ > 0 && ranges_[0].left < una) ranges_[0].left = una;
   if (high_rxt < una) high_rxt = una;
+  uint32_t kept = 0;
+  for (uint32_t i = 0; i < rxt_count_; ++i) {
+    if (!(rxts_[i].seq < una)) rxts_[kept++] = rxts_[i];
+  }
+  rxt_count_ = kept;
+}
+
+void SackScoreboard::note_retransmit(SeqNum seq, SeqNum fence) {
+  for (uint32_t i = 0; i < rxt_count_; ++i) {
+    if (rxts_[i].seq == seq) {
+      rxts_[i].fence = fence;
+      return;
+    }
+  }
+  if (rxt_count_ < kMaxRetransmits) rxts_[rxt_count_++] = Retransmit{seq, fence};
+}
+
+bool SackScoreboard::retransmit_lost(SeqNum una, SeqNum snd_max, uint32_t mss) {
+  for (uint32_t i = 0; i < rxt_count_; ++i) {
+    if (rxts_[i].seq != una) continue;
+    if (sacked_between(rxts_[i].fence, snd_max) <= uint64_t{kDupThresh - 1} * mss) return false;
+    rxts_[i] = rxts_[--rxt_count_];
+    return true;
+  }
+  return false;
 }
 
 bool SackScoreboard::reneged_at(SeqNum una) const {

@@ -90,6 +90,20 @@ class SackScoreboard {
   [[nodiscard]] const Range& range(uint32_t i) const { return ranges_[i]; }
   [[nodiscard]] bool empty() const { return count_ == 0; }
 
+  // Lost retransmissions. Each retransmission in a recovery is remembered with its fence:
+  // snd_max when it left, so every byte at or above the fence was sent after it. When more
+  // than (DupThresh - 1) * SMSS bytes above the fence are SACKed while the retransmitted
+  // segment is still the unacknowledged head, the retransmission was lost too (the same
+  // reordering tolerance as IsLost(); Linux 6.x finds it by RACK's send times, RFC 8985 §6.2,
+  // older Linux by tcp_mark_lost_retrans()'s ack_seq — the fence here). Without this only the
+  // RTO would resend it. At most kMaxRetransmits are remembered; a retransmission beyond that
+  // is simply left to the RTO.
+  static constexpr uint32_t kMaxRetransmits = 8;
+  void note_retransmit(wire::SeqNum seq, wire::SeqNum fence);
+  // True (and the record forgotten) when the retransmission of the segment at `una` is lost.
+  [[nodiscard]] bool retransmit_lost(wire::SeqNum una, wire::SeqNum snd_max, uint32_t mss);
+  void forget_retransmits() { rxt_count_ = 0; }
+
   // RFC 6675 HighRxt and the PRR counters of the current recovery (reset when it starts).
   wire::SeqNum high_rxt;
   PrrState prr;
@@ -97,8 +111,15 @@ class SackScoreboard {
  private:
   void erase(uint32_t i, uint32_t n);
 
+  struct Retransmit {
+    wire::SeqNum seq;    // first byte of the retransmitted segment
+    wire::SeqNum fence;  // snd_max when it was sent
+  };
+
   std::array<Range, kMaxRanges> ranges_{};
   uint32_t count_ = 0;
+  std::array<Retransmit, kMaxRetransmits> rxts_{};
+  uint32_t rxt_count_ = 0;
 };
 
 // Whole segments of `mss` in `bytes`, rounded up (Linux counts packets; synack counts bytes).

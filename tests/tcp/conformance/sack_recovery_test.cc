@@ -130,6 +130,45 @@ TEST_F(ConformanceSackRecovery, OneLostSegmentRetransmittedOnceThenPrrThenExitAt
   EXPECT_EQ(counter(Counter::kTcpExtTCPTimeouts), 0u);
 }
 
+// The retransmission of seg 2 is lost as well. It left at 1053 ms when seg 14 was the highest
+// sent (its fence: seg 15). Segs 15-17 went later; once all three are SACKed with seg 2 still
+// missing, seg 2's retransmission is lost too (more than DupThresh - 1 segments sent after it
+// arrived) and it goes again at once, counted in TCPLostRetransmit — not one RTO later.
+TEST_F(ConformanceSackRecovery, LostRetransmissionSentAgainWhenLaterDataIsSacked) {
+  const SocketId s = ten_segments_out(30);
+  inject(at(1051_ms), sack_ack(2, 3, 3));
+  expect(at(1051_ms), data(13));
+  inject(at(1052_ms), sack_ack(2, 3, 4));
+  expect(at(1052_ms), data(14));
+  inject(at(1053_ms), sack_ack(2, 3, 5));
+  expect(at(1053_ms), data(2));
+  // PRR as in OneLostSegmentRetransmittedOnceThenPrrThenExitAtSsthresh.
+  uint32_t next = 15;
+  for (uint32_t k = 6; k <= 14; ++k) {
+    const Instant when = at(1048_ms) + k * 1_ms;
+    inject(when, sack_ack(2, 3, k));
+    if (k == 7 || k == 9 || k == 11 || k == 14) expect(when, data(next++));
+  }
+  // pipe 4 (17 out, 13 SACKed, seg 2 lost and retransmitted): one new segment per delivery.
+  inject(at(1100_ms), sack_ack(2, 3, 15));
+  expect(at(1100_ms), data(19));
+  inject(at(1101_ms), sack_ack(2, 3, 16));
+  expect(at(1101_ms), data(20));
+  EXPECT_EQ(counter(Counter::kTcpExtTCPLostRetransmit), 0u);  // two beyond the fence: not yet
+  inject(at(1102_ms), sack_ack(2, 3, 17));
+  expect(at(1102_ms), data(2));
+  // PRR still allows one new segment: like Linux, the lost retransmission left the pipe
+  // before it was sent again.
+  expect(at(1102_ms), data(21));
+  EXPECT_EQ(counter(Counter::kTcpExtTCPLostRetransmit), 1u);
+  EXPECT_EQ(tcb(s).cc.state(), tcp::CaState::kRecovery);
+  // The second retransmission arrives: recovery ends (beyond recover, the end of seg 14).
+  inject(at(1150_ms), {.flags = ack, .seq = 1, .ack = seg(22)});
+  EXPECT_EQ(tcb(s).cc.state(), tcp::CaState::kOpen);
+  EXPECT_EQ(counter(Counter::kTcpRetransSegs), 2u);
+  EXPECT_EQ(counter(Counter::kTcpExtTCPTimeouts), 0u);
+}
+
 // Two holes in one window (segs 2 and 5): both are retransmitted within the same RTT, the
 // second as soon as three segments above it are SACKed (RFC 6675 NextSeg() rule 1), not after
 // a partial ACK one RTT later as NewReno would. Segs 9-10, above everything SACKed, are not
