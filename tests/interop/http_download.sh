@@ -3,6 +3,7 @@
 # generated body), plus the index page, a 404 and a 405.
 #
 #   http_download.sh SYNACK LOSS SIZE...     e.g. http_download.sh build/apps/synack/synack 0 1K 1M
+# CURL_MAX_TIME (seconds, default 120) bounds each download.
 SYNACK=$1
 loss=$2
 shift 2
@@ -22,7 +23,7 @@ for size in "$@"; do
   bytes=$(python3 -c "import sys; s=sys.argv[1]; m={'K':1<<10,'M':1<<20,'G':1<<30}; print(int(s[:-1])*m[s[-1]] if s[-1] in m else int(s))" "$size")
   want=$(pattern_sha256 "$bytes")
   start=$(date +%s.%N)
-  in_ns curl -s -S --max-time 120 -o "$work/body" "http://$SADDR/$size" 2>"$work/curl.err" ||
+  in_ns curl -s -S --max-time "${CURL_MAX_TIME:-120}" -o "$work/body" "http://$SADDR/$size" 2>"$work/curl.err" ||
     { cat "$work/curl.err"; fail "curl of /$size failed"; }
   end=$(date +%s.%N)
   got=$(sha_of "$work/body")
