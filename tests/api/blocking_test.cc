@@ -136,16 +136,7 @@ TEST(SocketsBlocking, BlockingWriteOfMoreThanTheBufferCompletes) {
   const int small = 4096;
   ASSERT_EQ(w.cli.setsockopt(p.c, SOL_SOCKET, SO_SNDBUF, &small, sizeof small), 0);
   std::string data(200'000, 'x');
-  size_t got = 0;
-  // The server drains what arrives every 10 ms while the client's write blocks.
-  std::function<void(Instant)> drain = [&](Instant now) {
-    char buf[65536];
-    ssize_t n;
-    while ((n = w.srv.recv(p.s, buf, sizeof buf, MSG_DONTWAIT)) > 0)
-      got += size_t(n);
-    if (got < data.size()) w.sim.at(now + 10_ms, drain);
-  };
-  w.sim.at(w.sim.now() + 10_ms, drain);
+  const size_t& got = w.drain_server(p.s, data.size(), 10_ms, 10_ms);
   EXPECT_EQ(w.cli.write(p.c, data.data(), data.size()), ssize_t(data.size()));
   w.sim.run_for(5_s);
   EXPECT_EQ(got, data.size());

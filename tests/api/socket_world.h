@@ -8,6 +8,9 @@
 #include <sys/socket.h>
 
 #include <cerrno>
+#include <functional>
+#include <memory>
+#include <vector>
 
 #include <synack/socket.h>
 
@@ -89,6 +92,22 @@ struct SocketWorld {
     return p;
   }
 
+  // The server reads everything that has arrived on `fd` every `period`, the first time at
+  // now + `first`, until `want` bytes came; the returned count grows as it reads. For tests
+  // whose client write blocks meanwhile (a blocking call runs the simulation).
+  const size_t& drain_server(int fd, size_t want, Duration first, Duration period) {
+    Drain& d = *drains_.emplace_back(std::make_unique<Drain>());
+    d.step = [this, fd, want, period, &d](Instant now) {
+      char buf[65536];
+      ssize_t n;
+      while ((n = srv.recv(fd, buf, sizeof buf, MSG_DONTWAIT)) > 0)
+        d.got += size_t(n);
+      if (d.got < want) sim.at(now + period, d.step);
+    };
+    sim.at(sim.now() + first, d.step);
+    return d.got;
+  }
+
   sim::Simulator sim;
   sim::StackHost client;
   sim::StackHost server;
@@ -98,6 +117,13 @@ struct SocketWorld {
   SimulatedDriver ds;
   Sockets cli;
   Sockets srv;
+
+ private:
+  struct Drain {
+    size_t got = 0;
+    std::function<void(Instant)> step;
+  };
+  std::vector<std::unique_ptr<Drain>> drains_;
 };
 
 }  // namespace synack::api::testing

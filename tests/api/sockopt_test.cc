@@ -5,7 +5,6 @@
 
 #include <cerrno>
 #include <cstdio>
-#include <functional>
 #include <string>
 
 #include "api/socket_world.h"
@@ -31,15 +30,7 @@ int set_int(Sockets& s, int fd, int level, int name, int v) {
 // returns the bytes the server read.
 size_t send_and_drain(SocketWorld& w, const SocketWorld::Pair& p, const std::string& data,
                       Duration run) {
-  size_t got = 0;
-  std::function<void(Instant)> drain = [&](Instant now) {
-    char buf[65536];
-    ssize_t n;
-    while ((n = w.srv.recv(p.s, buf, sizeof buf, MSG_DONTWAIT)) > 0)
-      got += size_t(n);
-    if (got < data.size()) w.sim.at(now + 5_ms, drain);
-  };
-  w.sim.at(w.sim.now(), drain);
+  const size_t& got = w.drain_server(p.s, data.size(), 0_ms, 5_ms);
   EXPECT_EQ(w.cli.write(p.c, data.data(), data.size()), ssize_t(data.size()));
   w.sim.run_for(run);
   return got;
